@@ -1,0 +1,274 @@
+// A local TCP listener on 127.0.0.1 whose every accepted connection becomes one port-forward WebSocket
+// through the API server (client-node's PortForward opens one WebSocket per TCP connection). client-node
+// does not close the local socket when the WebSocket fails or ends, so this file owns both ends: each
+// side's close or error destroys the other, and stop() closes the listener and every live pair.
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { AuthorizationV1Api, CoreV1Api, PortForward, type KubeConfig } from '@kubernetes/client-node';
+import { ClusterError, forbiddenMessage, httpStatusOf, toClusterError, type ClusterAction } from './errors.ts';
+
+export interface ForwardTarget {
+  namespace: string;
+  pod: string;
+  remotePort: number;
+}
+
+export interface StartForwardOptions extends ForwardTarget {
+  kubeConfig: KubeConfig;
+  /** Preferred local port; defaults to the remote port. 0 asks for any free port. */
+  localPort?: number;
+  /** Ask the API server (SelfSubjectAccessReview) and check the pod's phase before listening. Default true. */
+  preflight?: boolean;
+}
+
+export type ForwardState = 'active' | 'stopped' | 'pod-gone';
+
+type Listener = () => void;
+
+interface WsLike {
+  on(event: 'close', cb: () => void): unknown;
+  on(event: 'error', cb: (err: Error) => void): unknown;
+  close(): void;
+  terminate?: () => void;
+}
+
+export class PortForwardSession {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  /** The local port the caller asked for (same as remote unless told otherwise). */
+  readonly requestedPort: number;
+  readonly context: string;
+  readonly startedAt = new Date();
+  state: ForwardState = 'active';
+  /** Last per-connection failure (refused upgrade, error text from the kubelet, dropped stream). */
+  lastError?: string;
+  totalConnections = 0;
+
+  private readonly server: net.Server;
+  private readonly kubeConfig: KubeConfig;
+  private readonly pairs = new Map<net.Socket, WsLike | undefined>();
+  private readonly listeners = new Set<Listener>();
+
+  constructor(server: net.Server, kubeConfig: KubeConfig, target: ForwardTarget, localPort: number, requestedPort: number) {
+    this.server = server;
+    this.kubeConfig = kubeConfig;
+    this.namespace = target.namespace;
+    this.pod = target.pod;
+    this.remotePort = target.remotePort;
+    this.localPort = localPort;
+    this.requestedPort = requestedPort;
+    this.context = kubeConfig.getCurrentContext();
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  get activeConnections(): number {
+    return this.pairs.size;
+  }
+
+  get samePort(): boolean {
+    return this.localPort === this.requestedPort;
+  }
+
+  /** `http://127.0.0.1:<local port>` (the scheme of the endpoint is the caller's business). */
+  url(scheme: 'http' | 'https' = 'http'): string {
+    return `${scheme}://127.0.0.1:${this.localPort}`;
+  }
+
+  /** One line for the user: which local port was taken and why. */
+  describe(): string {
+    const base = `127.0.0.1:${this.localPort} → ${this.namespace}/${this.pod}:${this.remotePort}`;
+    return this.samePort || this.requestedPort === 0 ? base : `${base} (local port ${this.requestedPort} was in use)`;
+  }
+
+  onDidChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Marks the forward as pointing at a pod that was deleted or restarted (the caller watches pods). */
+  markPodGone(reason: string): void {
+    if (this.state !== 'active') return;
+    this.state = 'pod-gone';
+    this.lastError = reason;
+    this.changed();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const [socket, ws] of this.pairs) {
+      socket.destroy();
+      closeWs(ws);
+    }
+    this.pairs.clear();
+    await closed;
+    this.changed();
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.state === 'stopped') {
+      socket.destroy();
+      return;
+    }
+    this.totalConnections++;
+    this.pairs.set(socket, undefined);
+    socket.setNoDelay(true);
+    let done = false;
+    const finish = (error?: string): void => {
+      if (done) return;
+      done = true;
+      if (error) this.lastError = error;
+      const ws = this.pairs.get(socket);
+      this.pairs.delete(socket);
+      closeWs(ws);
+      // A clean end from the remote flushes what is buffered; an error drops the connection.
+      if (error) socket.destroy();
+      else socket.end(() => socket.destroy());
+      this.changed();
+    };
+    socket.on('error', () => finish());
+    socket.on('close', () => finish());
+
+    // The kubelet reports dial failures ("connection refused" inside the pod) on the error channel.
+    const errText: Buffer[] = [];
+    const errSink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        errText.push(chunk);
+        cb();
+      },
+    });
+    const flushErr = (): string | undefined => {
+      const text = Buffer.concat(errText).toString('utf8').trim();
+      return text ? `${this.namespace}/${this.pod}:${this.remotePort}: ${text}` : undefined;
+    };
+
+    const pf = new PortForward(this.kubeConfig, true);
+    pf.portForward(this.namespace, this.pod, [this.remotePort], socket, errSink, socket)
+      .then((ws) => {
+        const w = ws as unknown as WsLike;
+        if (done) {
+          closeWs(w);
+          return;
+        }
+        this.pairs.set(socket, w);
+        w.on('close', () => finish(flushErr()));
+        w.on('error', (err: Error) => finish(flushErr() ?? `connection dropped: ${err.message}`));
+      })
+      .catch((err: unknown) => {
+        finish(portForwardError(err, this).message);
+      });
+  }
+}
+
+function closeWs(ws: WsLike | undefined): void {
+  if (!ws) return;
+  try {
+    if (ws.terminate) ws.terminate();
+    else ws.close();
+  } catch {
+    // already closed
+  }
+}
+
+function portForwardAction(target: ForwardTarget): ClusterAction {
+  return { verb: 'create', resource: 'pods/portforward', namespace: target.namespace, name: target.pod };
+}
+
+function portForwardError(err: unknown, target: ForwardTarget): ClusterError {
+  const status = httpStatusOf(err);
+  if (status === 400 || status === 500) {
+    return new ClusterError(
+      'pod-not-running',
+      `Port-forward to ${target.namespace}/${target.pod} refused (${status}): the pod is probably not running or was deleted. Refresh the pod list.`,
+      status,
+      portForwardAction(target),
+    );
+  }
+  return toClusterError(err, portForwardAction(target));
+}
+
+function listen(server: net.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve((server.address() as net.AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ host: '127.0.0.1', port, exclusive: true });
+  });
+}
+
+/** Checks RBAC and pod phase so a forward fails at start with a clear message, not at first use. */
+export async function preflightPortForward(kubeConfig: KubeConfig, target: ForwardTarget): Promise<void> {
+  const action = portForwardAction(target);
+  const authz = kubeConfig.makeApiClient(AuthorizationV1Api);
+  const review = await authz
+    .createSelfSubjectAccessReview({
+      body: {
+        spec: {
+          resourceAttributes: {
+            namespace: target.namespace,
+            verb: 'create',
+            resource: 'pods',
+            subresource: 'portforward',
+            name: target.pod,
+          },
+        },
+      },
+    })
+    .catch((err: unknown) => {
+      throw toClusterError(err, { verb: 'create', resource: 'selfsubjectaccessreviews' });
+    });
+  if (review.status && !review.status.allowed) {
+    throw new ClusterError('forbidden', forbiddenMessage(action), 403, action);
+  }
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  try {
+    const pod = await core.readNamespacedPod({ name: target.pod, namespace: target.namespace });
+    const phase = pod.status?.phase;
+    if (pod.metadata?.deletionTimestamp || phase !== 'Running') {
+      throw new ClusterError(
+        'pod-not-running',
+        `Pod ${target.namespace}/${target.pod} is not running (phase ${phase ?? 'unknown'}${pod.metadata?.deletionTimestamp ? ', being deleted' : ''}).`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof ClusterError) throw err;
+    // Not being allowed to read the pod does not stop the forward; a missing pod does.
+    if (httpStatusOf(err) === 403) return;
+    throw toClusterError(err, { verb: 'get', resource: 'pods', namespace: target.namespace, name: target.pod });
+  }
+}
+
+/** Listens on 127.0.0.1: the preferred port (default: the remote one) when free, else any free port. */
+export async function startPortForward(options: StartForwardOptions): Promise<PortForwardSession> {
+  const target: ForwardTarget = { namespace: options.namespace, pod: options.pod, remotePort: options.remotePort };
+  if (options.preflight !== false) await preflightPortForward(options.kubeConfig, target);
+  const requested = options.localPort ?? options.remotePort;
+  let server = net.createServer({ pauseOnConnect: false, noDelay: true });
+  let port: number;
+  try {
+    port = await listen(server, requested);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (requested !== 0 && (code === 'EADDRINUSE' || code === 'EACCES')) {
+      server = net.createServer({ noDelay: true });
+      port = await listen(server, 0);
+    } else {
+      throw new ClusterError('failed', `Cannot listen on 127.0.0.1:${requested}: ${(err as Error).message}`);
+    }
+  }
+  return new PortForwardSession(server, options.kubeConfig, target, port, requested);
+}

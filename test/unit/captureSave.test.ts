@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { captureKind, capturePath, CAPTURE_KINDS } from '../../src/capture/kinds.ts';
+import { captureFilePath, safeSegment, saveAtomically, utcStamp } from '../../src/capture/save.ts';
+
+test('paths and parameters of every kind', () => {
+  assert.equal(capturePath(captureKind('cpu'), 10), '/debug/pprof/profile?seconds=10');
+  assert.equal(capturePath(captureKind('cpu')), '/debug/pprof/profile?seconds=30');
+  assert.equal(capturePath(captureKind('trace'), 5), '/debug/pprof/trace?seconds=5');
+  assert.equal(capturePath(captureKind('goroutine-debug2')), '/debug/pprof/goroutine?debug=2');
+  assert.equal(capturePath(captureKind('goroutine-debug1')), '/debug/pprof/goroutine?debug=1');
+  assert.equal(capturePath(captureKind('heap'), 10), '/debug/pprof/heap');
+  assert.deepEqual(
+    CAPTURE_KINDS.map((k) => k.extension),
+    ['.pb.gz', '.pb.gz', '.pb.gz', '.pb.gz', '.txt', '.txt', '.pb.gz', '.pb.gz', '.pb.gz', '.trace'],
+  );
+  assert.throws(() => captureKind('nope'), /Unknown capture kind "nope"/);
+});
+
+test('file layout: <folder>/<context>/<namespace>/<pod>/<kind>-<UTC>.ext, context made path-safe', () => {
+  const time = new Date(Date.UTC(2026, 10, 26, 9, 5, 7, 123));
+  assert.equal(utcStamp(time), '2026-11-26T09-05-07Z');
+  const p = captureFilePath({ folder: '/x', context: 'default/api-c:6443/kube:admin', namespace: 'openshift-etcd', pod: 'etcd-master-0', kind: captureKind('heap'), time });
+  assert.equal(p, '/x/default_api-c_6443_kube_admin/openshift-etcd/etcd-master-0/heap-2026-11-26T09-05-07Z.pb.gz');
+  assert.equal(safeSegment('..'), '_');
+  assert.equal(safeSegment(''), '_');
+  const d = captureFilePath({ folder: '/x', context: 's', namespace: 'n', pod: 'p', kind: captureKind('goroutine-debug2'), time });
+  assert.ok(d.endsWith('/goroutine-debug2-2026-11-26T09-05-07Z.txt'));
+});
+
+test('saveAtomically writes, never overwrites, leaves no temp file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ep-save-'));
+  try {
+    const file = path.join(dir, 'ctx', 'ns', 'pod', 'heap-2026.pb.gz');
+    const a = await saveAtomically(file, Buffer.from('one'));
+    const b = await saveAtomically(file, Buffer.from('two'));
+    assert.equal(a, file);
+    assert.equal(b, path.join(dir, 'ctx', 'ns', 'pod', 'heap-2026-1.pb.gz'));
+    assert.equal(readFileSync(a, 'utf8'), 'one');
+    assert.equal(readFileSync(b, 'utf8'), 'two');
+    assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['heap-2026-1.pb.gz', 'heap-2026.pb.gz']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failed save leaves nothing behind; names in use (even directories) are skipped', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ep-save-'));
+  try {
+    // The parent "directory" is a file: the save fails and writes nothing.
+    const blocker = path.join(dir, 'blocker');
+    await saveAtomically(blocker, Buffer.from('x'));
+    await assert.rejects(saveAtomically(path.join(blocker, 'a.pb.gz'), Buffer.from('y')));
+    mkdirSync(path.join(dir, 'sub', 'target.txt'), { recursive: true });
+    mkdirSync(path.join(dir, 'sub', 'target-1.txt'));
+    const written = await saveAtomically(path.join(dir, 'sub', 'target.txt'), Buffer.from('z'));
+    assert.equal(written, path.join(dir, 'sub', 'target-2.txt'));
+    assert.deepEqual(readdirSync(path.join(dir, 'sub')).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(readdirSync(dir).sort(), ['blocker', 'sub']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
