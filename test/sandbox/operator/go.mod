@@ -1,0 +1,3 @@
+module etcd-profiler/sandbox/operator
+
+go 1.24
