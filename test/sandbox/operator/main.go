@@ -17,7 +17,11 @@ func main() {
 	interval := flag.Duration("reconcile-interval", 2*time.Second, "time between reconciles")
 	cpuDuty := flag.Float64("cpu-duty", 0.1, "fraction of one CPU spent checksumming")
 	blockRate := flag.Int("block-profile-rate", 10_000, "runtime.SetBlockProfileRate: sample one blocking event per this many nanoseconds")
+	memRate := flag.Int("mem-profile-rate", 0, "runtime.MemProfileRate in bytes (0 keeps Go's default, 512 KiB)")
 	flag.Parse()
+	if *memRate > 0 {
+		runtime.MemProfileRate = *memRate
+	}
 
 	runtime.SetMutexProfileFraction(5)
 	runtime.SetBlockProfileRate(*blockRate)

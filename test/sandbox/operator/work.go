@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"runtime/pprof"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -40,9 +42,14 @@ type reconciler struct {
 
 func startWorkload(ctx context.Context, interval time.Duration, cpuDuty float64) {
 	r := &reconciler{cache: map[int64][]byte{}}
-	go r.run(ctx, interval)
+	// Labels as controllers would set them; they show as tags in CPU and goroutine profiles.
+	go pprof.Do(ctx, pprof.Labels("controller", "EtcdMembersController"), func(ctx context.Context) {
+		r.run(ctx, interval)
+	})
 	for i := range 4 {
-		go r.statusWorker(ctx, i)
+		go pprof.Do(ctx, pprof.Labels("controller", "StatusSyncer", "worker", strconv.Itoa(i)), func(ctx context.Context) {
+			r.statusWorker(ctx, i)
+		})
 	}
 	events := make(chan []byte)
 	for i := range 3 {
