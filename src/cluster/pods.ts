@@ -52,6 +52,8 @@ export interface PodGroup {
   absent?: boolean;
   /** A failure limited to this group, e.g. a 403 on listing pods. */
   error?: string;
+  /** resourceVersion of the list, to watch for changes after it. */
+  resourceVersion?: string;
 }
 
 export interface Discovery {
@@ -116,8 +118,9 @@ export function contextErrorOf(err: unknown, context: string, server?: string): 
   }
   if (status === undefined) {
     const code = networkCode(err);
+    const text = messageOf(err);
     const at = server ? ` at ${server}` : '';
-    return new ContextError('unreachable', `Cannot reach the API server of context "${context}"${at}: ${code ? `${code}, ` : ''}${messageOf(err)}`, { cause: err });
+    return new ContextError('unreachable', `Cannot reach the API server of context "${context}"${at}: ${code && !text.includes(code) ? `${code}, ` : ''}${text}`, { cause: err });
   }
   return undefined;
 }
@@ -246,7 +249,9 @@ async function listGroup(
   const group: PodGroup = { kind, label, namespace, labelSelector, pods: [] };
   let pods: V1Pod[] = [];
   try {
-    pods = (await api.listNamespacedPod({ namespace, labelSelector })).items;
+    const list = await api.listNamespacedPod({ namespace, labelSelector });
+    pods = list.items;
+    group.resourceVersion = list.metadata?.resourceVersion;
   } catch (err) {
     const fatal = contextErrorOf(err, context, server);
     if (fatal) throw fatal;
