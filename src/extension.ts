@@ -9,6 +9,7 @@ import { showOutput } from './views/commands/showOutput.ts';
 import { ClusterService } from './views/kube.ts';
 import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
+import { setupProfileViewer } from './views/profilePanel/index.ts';
 
 export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   const output = vscode.window.createOutputChannel('etcd Profiler', { log: true });
@@ -23,6 +24,7 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.selectContext', selectContext);
   registerCommand('etcdProfiler.addKubeconfig', addKubeconfig);
   registerCommand('etcdProfiler.showOutput', showOutput);
+  setupProfileViewer(ctx, pctx);
 
   return pctx;
 }
