@@ -179,7 +179,7 @@ export class FlameView {
     const vp = { zoom: this.zoom, width: this.canvas.clientWidth };
     const up = this.orientation === 'icicle' ? 'parent' : 'child';
     const down = this.orientation === 'icicle' ? 'child' : 'parent';
-    let next = this.selected;
+    let next: number;
     switch (e.key) {
       case 'ArrowUp':
         next = neighbour(this.layout, vp, this.selected, up);

@@ -1,0 +1,233 @@
+// The custom editor for *.pb.gz, *.pprof and *.prof: reads the file, asks the model (in the
+// extension host) for the views' typed arrays, and answers the webview's requests.
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import type { FromWebview, ToWebview, ViewOptions } from '../../protocol.ts';
+import type { LineAnnotations } from '../lineAnnotations.ts';
+import type { SourceLinks } from '../sourceLinks.ts';
+import { makeNonce, panelHtml } from './html.ts';
+import { buildView, defaultOptions, loadProfile, sourceOf, type LoadedProfile, type BuiltView } from './model.ts';
+
+export const PROFILE_VIEW_TYPE = 'etcdProfiler.profileViewer';
+
+class ProfileDocument implements vscode.CustomDocument {
+  readonly uri: vscode.Uri;
+  readonly loaded: LoadedProfile | { error: string };
+
+  constructor(uri: vscode.Uri, loaded: LoadedProfile | { error: string }) {
+    this.uri = uri;
+    this.loaded = loaded;
+  }
+
+  dispose(): void {}
+}
+
+export interface ProfileEditorDeps {
+  sourceLinks: SourceLinks;
+  annotations: LineAnnotations;
+  output: vscode.LogOutputChannel;
+  /** Folder captures are saved under: `<context>/<namespace>/<pod>/<file>` paths there describe the capture. */
+  capturesRoot?: () => string | undefined;
+}
+
+/** One open profile editor. */
+export class ProfileSession {
+  options: ViewOptions;
+  base?: { uri: vscode.Uri; loaded: LoadedProfile };
+  view?: BuiltView;
+  readonly doc: ProfileDocument;
+  readonly panel: vscode.WebviewPanel;
+  private readonly deps: ProfileEditorDeps;
+
+  constructor(doc: ProfileDocument, panel: vscode.WebviewPanel, deps: ProfileEditorDeps) {
+    this.doc = doc;
+    this.panel = panel;
+    this.deps = deps;
+    this.options = 'error' in doc.loaded ? defaultOptionsFallback() : defaultOptions(doc.loaded);
+  }
+
+  post(msg: ToWebview): void {
+    void this.panel.webview.postMessage(msg);
+  }
+
+  /** Rebuilds the views for the current options and base, and sends them. */
+  send(): void {
+    const loaded = this.doc.loaded;
+    if ('error' in loaded) {
+      this.post({ type: 'error', message: loaded.error });
+      return;
+    }
+    try {
+      const t0 = performance.now();
+      this.view = buildView(loaded, this.options, this.base?.loaded, {
+        fileName: basename(this.doc.uri.fsPath),
+        baseFileName: this.base ? basename(this.base.uri.fsPath) : undefined,
+        capturesRoot: this.deps.capturesRoot?.(),
+        path: this.doc.uri.fsPath,
+      });
+      this.options = this.view.payload.options;
+      this.deps.output.debug(`profile ${this.doc.uri.fsPath}: ${this.view.payload.flame.cum.length} nodes in ${(performance.now() - t0).toFixed(0)} ms`);
+      this.post(this.view.payload);
+      if (!this.base) this.deps.annotations.setProfile(this.doc.uri, loaded, this.options.sampleIndex);
+    } catch (err) {
+      this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  async compare(baseUri?: vscode.Uri): Promise<void> {
+    if ('error' in this.doc.loaded) return;
+    const uri =
+      baseUri ??
+      (
+        await vscode.window.showOpenDialog({
+          title: `Compare ${basename(this.doc.uri.fsPath)} with a base profile`,
+          openLabel: 'Use as base',
+          defaultUri: vscode.Uri.file(dirname(this.doc.uri.fsPath)),
+          filters: { Profiles: ['gz', 'pprof', 'prof'], 'All files': ['*'] },
+          canSelectMany: false,
+        })
+      )?.[0];
+    if (!uri) return;
+    const loaded = await readProfile(uri);
+    if ('error' in loaded) {
+      void vscode.window.showErrorMessage(loaded.error);
+      return;
+    }
+    const mine = this.doc.loaded.profile.sampleTypes.map((t) => t.type).join(',');
+    const theirs = loaded.profile.sampleTypes.map((t) => t.type).join(',');
+    if (mine !== theirs) {
+      void vscode.window.showErrorMessage(
+        `${basename(uri.fsPath)} is not the same kind of profile (sample types ${theirs || 'none'}; this one has ${mine}). Pick a profile of the same kind.`,
+      );
+      return;
+    }
+    this.base = { uri, loaded };
+    this.panel.title = `${basename(this.doc.uri.fsPath)} − ${basename(uri.fsPath)}`;
+    this.send();
+  }
+
+  clearCompare(): void {
+    this.base = undefined;
+    this.panel.title = basename(this.doc.uri.fsPath);
+    this.send();
+  }
+
+  async openSource(frame: number): Promise<void> {
+    const src = this.view ? sourceOf(this.view, frame) : undefined;
+    if (!src) return;
+    await this.deps.sourceLinks.open(src.file, src.line, src.name);
+  }
+
+  async handle(msg: FromWebview): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        this.send();
+        break;
+      case 'setOptions':
+        this.options = msg.options;
+        this.post({ type: 'busy', busy: true });
+        this.send();
+        break;
+      case 'openSource':
+        await this.openSource(msg.frame);
+        break;
+      case 'compare':
+        await this.compare();
+        break;
+      case 'clearCompare':
+        this.clearCompare();
+        break;
+      case 'copyText':
+        await vscode.env.clipboard.writeText(msg.text);
+        vscode.window.setStatusBarMessage('Profile view copied as text', 3000);
+        break;
+      case 'exportSvg': {
+        const target = await vscode.window.showSaveDialog({
+          defaultUri: vscode.Uri.file(this.doc.uri.fsPath.replace(/(\.pb\.gz|\.pprof|\.prof)$/, '') + '.flame.svg'),
+          filters: { SVG: ['svg'] },
+        });
+        if (target) {
+          await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(msg.svg));
+          vscode.window.setStatusBarMessage(`Flame graph saved to ${target.fsPath}`, 5000);
+        }
+        break;
+      }
+      case 'openSettings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', msg.setting);
+        break;
+      default:
+        console.warn('etcd Profiler: unknown webview message', msg);
+    }
+  }
+}
+
+function defaultOptionsFallback(): ViewOptions {
+  return { sampleIndex: 0, granularity: 'functions', focus: '', ignore: '', hide: '' };
+}
+
+async function readProfile(uri: vscode.Uri): Promise<LoadedProfile | { error: string }> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    return loadProfile(bytes, basename(uri.fsPath));
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvider<ProfileDocument> {
+  private readonly sessions = new Set<ProfileSession>();
+  private activeSession?: ProfileSession;
+  private readonly extensionUri: vscode.Uri;
+  private readonly deps: ProfileEditorDeps;
+
+  constructor(extensionUri: vscode.Uri, deps: ProfileEditorDeps) {
+    this.extensionUri = extensionUri;
+    this.deps = deps;
+  }
+
+  static setup(ctx: vscode.ExtensionContext, deps: ProfileEditorDeps): ProfileEditorProvider {
+    const provider = new ProfileEditorProvider(ctx.extensionUri, deps);
+    ctx.subscriptions.push(
+      vscode.window.registerCustomEditorProvider(PROFILE_VIEW_TYPE, provider, {
+        supportsMultipleEditorsPerDocument: true,
+        webviewOptions: { enableFindWidget: false },
+      }),
+    );
+    return provider;
+  }
+
+  /** The profile editor last focused, if it is still open. */
+  get active(): ProfileSession | undefined {
+    return this.activeSession && this.sessions.has(this.activeSession) ? this.activeSession : undefined;
+  }
+
+  async openCustomDocument(uri: vscode.Uri): Promise<ProfileDocument> {
+    return new ProfileDocument(uri, await readProfile(uri));
+  }
+
+  resolveCustomEditor(doc: ProfileDocument, panel: vscode.WebviewPanel): void {
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    panel.webview.html = panelHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'profile.css')).toString(),
+      nonce: makeNonce(),
+      title: basename(doc.uri.fsPath),
+    });
+    const session = new ProfileSession(doc, panel, this.deps);
+    this.sessions.add(session);
+    this.activeSession = session;
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) this.activeSession = session;
+    });
+    panel.onDidDispose(() => {
+      this.sessions.delete(session);
+      if (this.activeSession === session) this.activeSession = undefined;
+    });
+    panel.webview.onDidReceiveMessage((msg: FromWebview) => {
+      session.handle(msg).catch((err) => this.deps.output.error(`profile viewer: ${err instanceof Error ? err.message : String(err)}`));
+    });
+  }
+}
