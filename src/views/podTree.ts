@@ -331,7 +331,9 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     if (mode === 'interval') {
       const seconds = Math.max(5, getConfig().get<number>(ConfigKey.refreshIntervalSeconds, 30));
       this.timer = setInterval(() => this.refresh(), seconds * 1000);
-    } else {
+    } else if (this.discoveries.size > 0 && !this.watch) {
+      // Shown again after a while hidden (or the mode changed): what is cached is stale, and the next render
+      // of the roots starts the watch.
       this.refresh();
     }
   }
