@@ -9,6 +9,7 @@ import { Profile } from 'pprof-format';
 import { fetchPprof, type HttpTarget } from '../../src/capture/fetch.ts';
 import { CAPTURE_KINDS, captureKind, capturePath } from '../../src/capture/kinds.ts';
 import { CaptureError, checkCaptureResponse } from '../../src/capture/validate.ts';
+import { parsePprofIndex } from '../../src/capture/pprofIndex.ts';
 import type { EtcdTls } from '../../src/cluster/etcdCerts.ts';
 import { startLocalEtcd, type LocalEtcd } from './helpers/localEtcd.ts';
 
@@ -95,6 +96,18 @@ describe('fetch over mutual TLS from a local etcd', () => {
     } finally {
       server.close();
     }
+  });
+
+  test('the pprof index lists the profiles with their counts', async () => {
+    const res = await fetchPprof(target(), '/debug/pprof/');
+    const entries = parsePprofIndex(res.body.toString('utf8'));
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    for (const name of ['allocs', 'block', 'goroutine', 'heap', 'mutex', 'profile', 'threadcreate', 'trace']) assert.ok(byName.has(name), name);
+    assert.ok((byName.get('goroutine')!.count ?? 0) > 0);
+    assert.deepEqual(byName.get('profile')!.kinds, ['cpu']);
+    assert.deepEqual(byName.get('goroutine')!.kinds, ['goroutine', 'goroutine-debug1', 'goroutine-debug2']);
+    assert.deepEqual(byName.get('cmdline')!.kinds, []);
+    assert.throws(() => parsePprofIndex('<html><body>hello</body></html>'), /Not a \/debug\/pprof\/ index/);
   });
 
   test('HTML where a profile was expected', async () => {

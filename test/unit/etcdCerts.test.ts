@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { X509Certificate, type PeerCertificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import type { PeerCertificate } from 'node:tls';
 import type { V1Pod } from '@kubernetes/client-node';
 import { etcdCertPathCandidates, serverIdentityCheck, serverNamesFor, sniFor } from '../../src/cluster/etcdCerts.ts';
 import { makePki } from './helpers/localEtcd.ts';

@@ -1,0 +1,106 @@
+// `etcd-profiler capture --kubeconfig K [--context C] -n NAMESPACE POD KIND [--seconds N] [-o FILE]`:
+// the same capture the extension runs, headless. Prints the saved file's path on stdout; progress and
+// errors on stderr. Ctrl-C cancels (nothing is saved).
+import { parseArgs } from 'node:util';
+import { loadKubeconfig } from '../cluster/kubeconfig.ts';
+import { capture, type CaptureMethod } from './capture.ts';
+import { CAPTURE_KINDS, captureKind } from './kinds.ts';
+
+export const CAPTURE_USAGE = `Usage: etcd-profiler capture --kubeconfig FILE [--context NAME] -n NAMESPACE POD KIND
+         [--seconds N] [-o FILE] [--folder DIR] [--method auto|forward|exec] [--port N] [--insecure-skip-verify]
+KIND: ${CAPTURE_KINDS.map((k) => k.id).join(', ')}
+Without -o the file goes to DIR/<context>/<namespace>/<pod>/<kind>-<UTC time>.<ext> (DIR default .profiles).`;
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (l) => process.stdout.write(l + '\n'),
+  stderr: (l) => process.stderr.write(l + '\n'),
+};
+
+export async function runCaptureCommand(argv: string[], io: CliIo = defaultIo, signal?: AbortSignal): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        seconds: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        folder: { type: 'string' },
+        method: { type: 'string' },
+        port: { type: 'string' },
+        'insecure-skip-verify': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${CAPTURE_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(CAPTURE_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 2 || !values.namespace) {
+    io.stderr(CAPTURE_USAGE);
+    return 2;
+  }
+  const [pod, kindId] = positionals;
+  const method = (values.method ?? 'auto') as CaptureMethod;
+  if (!['auto', 'forward', 'exec'].includes(method)) {
+    io.stderr(`--method must be auto, forward or exec.\n${CAPTURE_USAGE}`);
+    return 2;
+  }
+  const seconds = values.seconds !== undefined ? Number(values.seconds) : undefined;
+  if (seconds !== undefined && !(seconds > 0)) {
+    io.stderr('--seconds must be a positive number.');
+    return 2;
+  }
+  try {
+    const kind = captureKind(kindId);
+    const config = loadKubeconfig(values.kubeconfig);
+    const kubeConfig = config.forContext(values.context ?? config.currentContext);
+    const ac = new AbortController();
+    const onSigint = (): void => ac.abort();
+    process.once('SIGINT', onSigint);
+    signal?.addEventListener('abort', () => ac.abort(), { once: true });
+    let lastShown = -1;
+    try {
+      const result = await capture({
+        kubeConfig,
+        namespace: values.namespace,
+        pod,
+        kind,
+        seconds,
+        method,
+        endpoint: values.port ? { port: Number(values.port) } : undefined,
+        folder: values.folder ?? '.profiles',
+        outputFile: values.output,
+        insecureSkipVerify: values['insecure-skip-verify'] ?? false,
+        signal: ac.signal,
+        log: (line) => io.stderr(line),
+        onProgress: (p) => {
+          if (p.secondsLeft !== undefined && p.secondsLeft !== lastShown && (p.secondsLeft % 5 === 0 || p.secondsLeft <= 3)) {
+            lastShown = p.secondsLeft;
+            io.stderr(p.message);
+          }
+        },
+      });
+      io.stdout(result.file);
+      return 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}`);
+    return (err as Error).name === 'AbortError' ? 130 : 1;
+  }
+}

@@ -1,0 +1,31 @@
+// Checks a saved capture the way a reader will use it: profiles decode as pprof, dumps parse as goroutine
+// text, traces carry the runtime/trace header.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import type { CaptureKind } from '../../../src/capture/kinds.ts';
+
+export function verifyCaptureFile(file: string, kind: CaptureKind): { bytes: number; samples?: number } {
+  assert.ok(file.endsWith(kind.extension), `${file} ends with ${kind.extension}`);
+  const data = readFileSync(file);
+  switch (kind.format) {
+    case 'profile': {
+      const p = Profile.decode(gunzipSync(data));
+      assert.ok(p.sampleType.length > 0, `${file}: no sample types`);
+      assert.ok(p.stringTable.strings.length > 1, `${file}: empty string table`);
+      if (kind.id === 'goroutine' || kind.id === 'cpu') assert.ok(p.sample.length > 0, `${file}: no samples`);
+      return { bytes: data.length, samples: p.sample.length };
+    }
+    case 'text': {
+      const text = data.toString('utf8');
+      if (kind.id === 'goroutine-debug1') assert.match(text, /^goroutine profile: total \d+\n/);
+      else assert.match(text, /^goroutine \d+ \[[^\]]+\]:\n/);
+      return { bytes: data.length };
+    }
+    case 'trace':
+      assert.match(data.subarray(0, 16).toString('latin1'), /^go 1\.\d+ trace\0/);
+      assert.ok(data.length > 64, `${file}: trace too short`);
+      return { bytes: data.length };
+  }
+}
