@@ -1,0 +1,342 @@
+// End-to-end harness: the packaged extension (dist/etcd-profiler.vsix) in a real code-server, driven by
+// Debian's Chromium through playwright-core. Each session gets its own port, user-data, extensions and
+// workspace folders, and `close()` stops code-server (its whole process group) and the browser.
+//
+//   const s = await startSession({ name: 'pods-view' });
+//   try { await s.openProfilerView(); await s.treeItem('etcd-master-0').waitFor(); await s.screenshot('e2e-pods-view'); }
+//   finally { await s.close(); }
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const resultsDir = join(repoRoot, 'test-results');
+export const sandboxDir = join(repoRoot, '.sandbox');
+const vsixPath = join(repoRoot, 'dist', 'etcd-profiler.vsix');
+const chromiumPath = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+const run = promisify(execFile);
+
+export interface SessionOptions {
+  /** Names the logs and temporary folders of this session. */
+  name: string;
+  /** Folder opened in code-server; default: a fresh empty temporary folder. */
+  workspace?: string;
+  /** KUBECONFIG for code-server and so the extension host; default: the sandbox's admin kubeconfig. */
+  kubeconfig?: string;
+  /** Extra user settings, merged over the harness's defaults. */
+  settings?: Record<string, unknown>;
+  /** Browser viewport; default 1400×900. */
+  viewport?: { width: number; height: number };
+}
+
+/** The sandbox's info.json (written by `npm run sandbox` when it is ready). */
+export interface SandboxInfo {
+  server: string;
+  id: number;
+  nodes: { name: string; ip: string }[];
+  pods: { namespace: string; name: string; node: string }[];
+}
+
+/** Reads .sandbox/info.json, or throws saying how to start the sandbox. */
+export function sandboxInfo(): SandboxInfo {
+  const file = join(sandboxDir, 'info.json');
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: the sandbox is not running (start it with 'npm run sandbox')`);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as SandboxInfo;
+}
+
+interface CodeServerInstall {
+  node: string;
+  entry: string;
+}
+
+let install: Promise<CodeServerInstall> | undefined;
+
+/** Installs code-server into the cache when missing (scripts/code-server.sh) and returns how to run it. */
+export function codeServer(): Promise<CodeServerInstall> {
+  install ??= (async () => {
+    const { stdout } = await run('bash', [join(repoRoot, 'scripts/code-server.sh')], {
+      maxBuffer: 1 << 20,
+      timeout: 30 * 60_000,
+    });
+    const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(stdout)?.[1];
+    const node = value('NODE');
+    const entry = value('ENTRY');
+    if (!node || !entry) throw new Error(`scripts/code-server.sh printed no NODE=/ENTRY=: ${stdout}`);
+    return { node, entry };
+  })();
+  return install;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const defaultSettings: Record<string, unknown> = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'chat.commandCenter.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'window.restoreWindows': 'none',
+};
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export class Session {
+  readonly page: Page;
+  readonly url: string;
+  readonly workspace: string;
+  readonly logFile: string;
+  private readonly browser: Browser;
+  private readonly server: ChildProcess;
+  private readonly tempDirs: string[];
+  private closed = false;
+
+  constructor(init: { page: Page; url: string; workspace: string; logFile: string; browser: Browser; server: ChildProcess; tempDirs: string[] }) {
+    this.page = init.page;
+    this.url = init.url;
+    this.workspace = init.workspace;
+    this.logFile = init.logFile;
+    this.browser = init.browser;
+    this.server = init.server;
+    this.tempDirs = init.tempDirs;
+  }
+
+  /** The side bar pane of our view container (after openProfilerView). */
+  get sideBar(): Locator {
+    return this.page.locator('#workbench\\.parts\\.sidebar');
+  }
+
+  /** Clicks the etcd Profiler icon in the activity bar (unless its container is already showing). */
+  async openProfilerView(): Promise<void> {
+    const item = this.page.locator('.activitybar li.action-item', { has: this.page.locator('a[aria-label^="etcd Profiler"]') }).first();
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    if ((await item.getAttribute('aria-selected')) !== 'true') await item.click();
+    await this.page.mouse.move(700, 450); // no hover tooltip over the activity bar in screenshots
+    await this.sideBar.locator('.title-label', { hasText: /etcd Profiler/i }).first().waitFor({ timeout: 30_000 });
+  }
+
+  /** A row of a tree or list in the side bar whose text contains `text` (first match). */
+  treeItem(text: string | RegExp): Locator {
+    return this.sideBar.locator('.monaco-list-row', { hasText: text }).first();
+  }
+
+  /** Waits for a tree row with this text; a good error names the rows that are there. */
+  async waitForTreeItem(text: string | RegExp, timeoutMs = 60_000): Promise<Locator> {
+    const row = this.treeItem(text);
+    try {
+      await row.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch (error) {
+      throw new Error(`no tree row matching ${String(text)}; rows: ${JSON.stringify(await this.treeRows())}; ${String(error)}`, { cause: error });
+    }
+    return row;
+  }
+
+  /** The text of every visible row in the side bar's trees. */
+  async treeRows(): Promise<string[]> {
+    return (await this.sideBar.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Expands every collapsed row in the side bar, repeatedly, until none are left (bounded). */
+  async expandAll(maxClicks = 50): Promise<void> {
+    for (let i = 0; i < maxClicks; i++) {
+      const collapsed = this.sideBar.locator('.monaco-list-row[aria-expanded="false"]').first();
+      if ((await collapsed.count()) === 0) return;
+      await collapsed.locator('.monaco-tl-twistie').click();
+      await this.page.waitForTimeout(150);
+    }
+  }
+
+  /** Runs a command from the palette by its title as shown there, e.g. "etcd Profiler: Refresh". */
+  async runCommand(title: string): Promise<void> {
+    await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('>' + title);
+    const option = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    await option.waitFor({ state: 'visible', timeout: 10_000 });
+    await option.click();
+  }
+
+  /** Answers an open quick pick by choosing the row containing `text`. */
+  async pickQuickItem(text: string | RegExp): Promise<void> {
+    const option = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+    await option.waitFor({ state: 'visible', timeout: 30_000 });
+    await option.click();
+  }
+
+  /** Right-clicks `target` and chooses the context-menu entry `label` (submenus: several labels in order). */
+  async contextMenu(target: Locator, ...labels: string[]): Promise<void> {
+    await target.click({ button: 'right' });
+    for (const label of labels) {
+      const entry = this.page.locator('.monaco-menu .action-item', { hasText: label }).first();
+      await entry.waitFor({ state: 'visible', timeout: 10_000 });
+      if (label === labels[labels.length - 1]) await entry.click();
+      else await entry.hover();
+    }
+  }
+
+  /** Texts of the notification toasts currently shown. */
+  async notifications(): Promise<string[]> {
+    return (await this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts()).map((t) => t.trim());
+  }
+
+  /** Saves a full-page PNG as test-results/<name>.png and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, name.endsWith('.png') ? name : `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Stops the browser and code-server (its whole process group) and removes the temporary folders. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.browser.close().catch(() => undefined);
+    await stopProcessGroup(this.server);
+    for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    killGroup(child, 'SIGKILL'); // stray children of an exited leader
+    live.delete(child);
+    return;
+  }
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+  killGroup(child, 'SIGKILL'); // the extension host and other children, if any outlived the leader
+  live.delete(child);
+}
+
+/** Starts code-server with the packaged extension and opens it in Chromium. */
+export async function startSession(options: SessionOptions): Promise<Session> {
+  if (!existsSync(vsixPath)) throw new Error(`${vsixPath} is missing: run 'npm run package' first`);
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`);
+  const kubeconfig = options.kubeconfig ?? join(sandboxDir, 'kubeconfig');
+  const { node, entry } = await codeServer();
+
+  const safeName = options.name.replace(/[^\w.-]+/g, '-');
+  const base = mkdtempSync(join(tmpdir(), `etcd-profiler-e2e-${safeName}-`));
+  const tempDirs = [base];
+  const userData = join(base, 'user-data');
+  const extensions = join(base, 'extensions');
+  const workspace = options.workspace ?? join(base, 'workspace');
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  mkdirSync(extensions, { recursive: true });
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...defaultSettings, ...options.settings }, null, 2));
+
+  const logsDir = join(resultsDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const logFile = join(logsDir, `${safeName}-code-server.log`);
+
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${dirname(node)}:${process.env.PATH ?? ''}` };
+  delete env.VSCODE_IPC_HOOK_CLI;
+  const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+  await run(node, [entry, ...common, '--install-extension', vsixPath], { env, timeout: 120_000 }).catch((error: unknown) => {
+    throw new Error(`code-server --install-extension failed: ${String(error)}`, { cause: error });
+  });
+
+  const port = await freePort();
+  const log = openSync(logFile, 'w');
+  const server = spawn(
+    node,
+    [
+      entry,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      ...common,
+      workspace,
+    ],
+    { env, detached: true, stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+  live.add(server);
+  const url = `http://127.0.0.1:${port}/`;
+
+  let browser: Browser | undefined;
+  try {
+    await waitFor(`code-server on ${url} (log: ${logFile})`, 60_000, async () => {
+      if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode}; see ${logFile}`);
+      const response = await fetch(new URL('healthz', url));
+      return response.ok ? true : undefined;
+    });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-dev-shm-usage'],
+    });
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench .activitybar').waitFor({ state: 'visible', timeout: 90_000 });
+    return new Session({ page, url, workspace, logFile, browser, server, tempDirs });
+  } catch (error) {
+    await browser?.close().catch(() => undefined);
+    await stopProcessGroup(server);
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
