@@ -79,7 +79,7 @@ export function callTree(profile: Profile, sampleIndex: number, granularity: Vie
         cur = child;
       }
     }
-    if (cur !== 0) self[cur] += cw;
+    self[cur] += cw; // at the root when the stack is empty
   }
 
   return toPreorder(nodes, sampleIndex, count, parent, frame, cum, self, withDelta ? delta : null);

@@ -46,9 +46,9 @@ export function unitFlag(unit: string): string {
   return `-unit=${unit}`;
 }
 
-export async function pprofTop(file: string, sampleIndex: number, unit: string, granularity = 'functions'): Promise<RefTop> {
+export async function pprofTop(file: string, sampleIndex: number, unit: string, granularity = 'functions', extra: string[] = []): Promise<RefTop> {
   const args = ['tool', 'pprof', '-top', '-nodefraction=0', '-edgefraction=0', '-nodecount=1000000',
-    `-sample_index=${sampleIndex}`, unitFlag(unit)];
+    `-sample_index=${sampleIndex}`, unitFlag(unit), ...extra];
   if (granularity !== 'functions') args.push(`-${granularity}`);
   args.push(file);
   const { stdout } = await run(goBinary(), args, {

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { test } from 'node:test';
+import { aggregate } from '../../src/profile/aggregate.ts';
+import { buildCallTree } from '../../src/profile/calltree.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
+import { diffProfiles } from '../../src/profile/diff.ts';
 import { buildTop } from '../../src/profile/top.ts';
 import type { TopRow } from '../../src/profile/top.ts';
 import type { Granularity } from '../../src/profile/types.ts';
@@ -68,4 +71,82 @@ test('top equals go tool pprof -top for every sample type of every fixture', asy
   }
   const done = await inPairs(jobs);
   assert.ok(done.length >= profiles.length);
+});
+
+function pick(kind: string, process = 'operator'): string {
+  const file = profiles.find((f) => basename(f) === `${process}.${kind}.pb.gz`) ?? profiles.find((f) => basename(f).includes(`.${kind}.`));
+  assert.ok(file, `no ${kind} fixture`);
+  return file;
+}
+
+test('diff equals go tool pprof -diff_base (allocs − heap of the same process)', async () => {
+  const file = pick('allocs');
+  const baseFile = pick('heap');
+  const profile = decodeProfile(readFileSync(file));
+  const base = decodeProfile(readFileSync(baseFile));
+  const diff = diffProfiles(profile, base);
+  await inPairs(profile.sampleTypes.map((st, sampleIndex) => async () => {
+    const ref = await pprofTop(file, sampleIndex, st.unit, 'functions', [`-diff_base=${baseFile}`]);
+    const ours = buildTop(diff, { sampleIndex });
+    assert.equal(ours.total, ref.total, `${st.type}: total`);
+    assertSameRows(ours.rows, ref.rows, `diff ${st.type}`);
+  }));
+});
+
+test('focus, ignore and hide equal go tool pprof -focus/-ignore/-hide', async () => {
+  const file = pick('cpu', 'etcd');
+  const profile = decodeProfile(readFileSync(file));
+  const sampleIndex = profile.sampleTypes.length - 1;
+  const unit = profile.sampleTypes[sampleIndex].unit;
+  const cases: [string[], Record<string, string>][] = [
+    [['-focus=runtime'], { focus: 'runtime' }],
+    [['-ignore=syscall'], { ignore: 'syscall' }],
+    [[String.raw`-hide=runtime\.`], { hide: String.raw`runtime\.` }],
+    [['-focus=etcd', '-ignore=grpc'], { focus: 'etcd', ignore: 'grpc' }],
+  ];
+  await inPairs(cases.map(([extra, filters]) => async () => {
+    const flag = extra.join(' ');
+    const ref = await pprofTop(file, sampleIndex, unit, 'functions', extra);
+    const ours = buildTop(profile, { sampleIndex, ...filters });
+    assert.ok(ref.rows.length > 0, `${flag}: pprof shows nothing, the case tests nothing`);
+    assert.equal(ours.total, ref.total, `${flag}: total`);
+    assertSameRows(ours.rows, ref.rows, `filter ${extra.join(' ')}`);
+  }));
+});
+
+test('the call tree adds up: cum = self + children, and per-function cum equals top', () => {
+  for (const file of profiles) {
+    const profile = decodeProfile(readFileSync(file));
+    const sampleIndex = profile.sampleTypes.length - 1;
+    const tree = buildCallTree(profile, { sampleIndex });
+    const n = tree.frame.length;
+    assert.equal(tree.end[0], n);
+    let sum = 0;
+    for (const s of profile.samples) sum += s.values[sampleIndex];
+    assert.equal(tree.cum[0], sum, `${basename(file)}: root cum`);
+    // cum = self + sum of the children's cum, children walked through end[].
+    for (let i = 0; i < n; i++) {
+      let children = 0;
+      for (let c = i + 1; c < tree.end[i]; c = tree.end[c]) {
+        assert.equal(tree.depth[c], tree.depth[i] + 1);
+        children += tree.cum[c];
+      }
+      assert.ok(Math.abs(tree.cum[i] - tree.self[i] - children) < 1e-6, `${basename(file)}: node ${i}`);
+    }
+    // A function's cum is the sum over tree nodes of that function with no ancestor of it.
+    const agg = aggregate(profile, { sampleIndex, nodes: tree.nodes });
+    const fromTree = new Float64Array(agg.cum.length);
+    const open: number[] = [];
+    const onPath = new Int32Array(agg.cum.length);
+    for (let i = 0; i < n; i++) {
+      while (open.length && tree.end[open[open.length - 1]] <= i) onPath[tree.frame[open.pop()!]]--;
+      const f = tree.frame[i];
+      if (f >= 0) {
+        if (onPath[f] === 0) fromTree[f] += tree.cum[i];
+        onPath[f]++;
+        open.push(i);
+      }
+    }
+    assert.deepEqual(Array.from(fromTree), Array.from(agg.cum), `${basename(file)}: cum from the tree`);
+  }
 });
