@@ -76,11 +76,7 @@ func fieldValue(pod *corev1.Pod, nodeIP, podIP, fieldPath string) (string, error
 
 // containerEnv is the environment of a container's processes (and of exec into it), as KEY=VALUE.
 func containerEnv(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, c *corev1.Container, nodeIP, podIP, binDir string) ([]string, error) {
-	hostname := pod.Name
-	if pod.Spec.HostNetwork {
-		hostname = pod.Spec.NodeName
-	}
-	vars := map[string]string{"HOSTNAME": hostname}
+	vars := map[string]string{"HOSTNAME": podHostname(pod)}
 	order := []string{"HOSTNAME"}
 	set := func(k, v string) {
 		if _, ok := vars[k]; !ok {

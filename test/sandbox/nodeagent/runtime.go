@@ -85,9 +85,10 @@ const sandboxReady = "sandbox-ready"
 
 // sandboxScript is what the sandbox process runs inside its fresh mount (and maybe network) namespace: bring up
 // loopback, bind the volumes, report ready on stdout, then hold the namespaces open like a pause container.
-func sandboxScript(ms []mount, ownNetns bool) string {
+func sandboxScript(ms []mount, ownNetns bool, hostname string) string {
 	var b strings.Builder
 	b.WriteString("set -e\n")
+	fmt.Fprintf(&b, "echo %s > /proc/sys/kernel/hostname\n", shQuote(hostname))
 	if ownNetns {
 		b.WriteString("ip link set lo up\n")
 	}
@@ -108,31 +109,32 @@ func sandboxScript(ms []mount, ownNetns bool) string {
 	return b.String()
 }
 
-// sandboxArgv: host-network pods enter the node's netns; other pods get a netns of their own.
+// sandboxArgv: host-network pods enter the node's netns; other pods get a netns of their own. Each pod has its own
+// mount and UTS (hostname) namespaces.
 func sandboxArgv(nodeNetns string, hostNetwork bool, script string) []string {
 	var argv []string
 	if hostNetwork {
 		if nodeNetns != "" {
 			argv = append(argv, "nsenter", "--net="+nodeNetns)
 		}
-		argv = append(argv, "unshare", "--mount", "--propagation", "private")
+		argv = append(argv, "unshare", "--mount", "--uts", "--propagation", "private")
 	} else {
-		argv = append(argv, "unshare", "--net", "--mount", "--propagation", "private")
+		argv = append(argv, "unshare", "--net", "--mount", "--uts", "--propagation", "private")
 	}
 	return append(argv, "sh", "-c", script)
 }
 
-// inPodArgv runs cmd in the mount and network namespaces of the sandbox process, with workingDir (default /)
+// inPodArgv runs cmd in the mount, network and UTS namespaces of the sandbox process, with workingDir (default /)
 // taken inside the pod's mount namespace.
 func inPodArgv(sandboxPid int, workingDir string, cmd []string) []string {
 	if workingDir == "" {
 		workingDir = "/"
 	}
-	argv := []string{"nsenter", "-t", strconv.Itoa(sandboxPid), "-m", "-n", "--wdns=" + workingDir, "--"}
+	argv := []string{"nsenter", "-t", strconv.Itoa(sandboxPid), "-m", "-n", "-u", "--wdns=" + workingDir, "--"}
 	return append(argv, cmd...)
 }
 
-// hostPath is the PATH pod processes see: the sandbox bin dir first, then the agent's own PATH.
+// podPath is the PATH pod processes see: the sandbox bin dir first, then the agent's own PATH.
 func podPath(binDir string) string {
 	p := os.Getenv("PATH")
 	if p == "" {

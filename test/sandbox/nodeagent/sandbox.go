@@ -27,6 +27,14 @@ func (s *sandbox) kill() {
 	<-s.done
 }
 
+// podHostname is what the pod's processes see as hostname: the node's for host-network pods, else the pod's name.
+func podHostname(pod *corev1.Pod) string {
+	if pod.Spec.HostNetwork {
+		return pod.Spec.NodeName
+	}
+	return pod.Name
+}
+
 func startSandbox(cfg config, pod *corev1.Pod, podDir string) (*sandbox, error) {
 	if err := os.MkdirAll(podDir, 0o755); err != nil {
 		return nil, err
@@ -38,7 +46,7 @@ func startSandbox(cfg config, pod *corev1.Pod, podDir string) (*sandbox, error) 
 	if err := prepareMountSources(ms); err != nil {
 		return nil, err
 	}
-	argv := sandboxArgv(cfg.netns, pod.Spec.HostNetwork, sandboxScript(ms, !pod.Spec.HostNetwork))
+	argv := sandboxArgv(cfg.netns, pod.Spec.HostNetwork, sandboxScript(ms, !pod.Spec.HostNetwork, podHostname(pod)))
 	logPath := filepath.Join(podDir, "sandbox.log")
 	errLog, err := os.Create(logPath)
 	if err != nil {

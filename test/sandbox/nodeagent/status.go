@@ -175,4 +175,3 @@ func (r *podRunner) hasStarted() bool {
 	}
 	return false
 }
-
