@@ -10,6 +10,7 @@ import { diffProfiles } from './profile/diff.ts';
 import { ProfileError } from './profile/errors.ts';
 import { parseGoroutineDump } from './profile/goroutines.ts';
 import type { GoroutineDump } from './profile/goroutines.ts';
+import { captureCliCommand } from './capture/cliCapture.ts';
 import { buildTop } from './profile/top.ts';
 import type { TopResult } from './profile/top.ts';
 import type { Granularity, Profile } from './profile/types.ts';
@@ -194,6 +195,7 @@ export function formatGoroutinesText(dump: GoroutineDump): string {
 export const COMMANDS: Record<string, Command> = {
   top: { usage: TOP_USAGE, summary: 'flat and cum per function, line or file, like go tool pprof -top', run: runTop },
   goroutines: { usage: GOROUTINES_USAGE, summary: 'goroutines of a dump grouped by state and stack', run: runGoroutines },
+  capture: captureCliCommand(UsageError),
 };
 
 function help(): string {

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CapturesTreeProvider } from './views/capturesTree.ts';
 import { createRegisterCommand } from './views/commands/index.ts';
 import { addKubeconfig } from './views/commands/addKubeconfig.ts';
+import { registerCaptureCommands } from './views/commands/captureCommands.ts';
 import { refresh } from './views/commands/refresh.ts';
 import { selectContext } from './views/commands/selectContext.ts';
 import { showOutput } from './views/commands/showOutput.ts';
@@ -24,6 +25,7 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.selectContext', selectContext);
   registerCommand('etcdProfiler.addKubeconfig', addKubeconfig);
   registerCommand('etcdProfiler.showOutput', showOutput);
+  registerCaptureCommands(ctx, pctx, registerCommand);
   setupProfileViewer(ctx, pctx);
 
   return pctx;

@@ -104,3 +104,31 @@ export async function runCaptureCommand(argv: string[], io: CliIo = defaultIo, s
     return (err as Error).name === 'AbortError' ? 130 : 1;
   }
 }
+
+/**
+ * The `capture` entry of src/cli.ts's COMMANDS table. cli.ts hands in its UsageError so failures print as
+ * one line with exit code 1; progress goes straight to stderr, the saved path is the command's output.
+ */
+export function captureCliCommand(UserError: new (message: string) => Error): {
+  usage: string;
+  summary: string;
+  run(args: string[]): Promise<string>;
+} {
+  return {
+    usage: 'etcd-profiler capture --kubeconfig FILE [--context NAME] -n NAMESPACE POD KIND [--seconds N] [-o FILE] [--method auto|forward|exec]',
+    summary: `capture a profile or dump from a pod through the Kubernetes API (KIND: ${CAPTURE_KINDS.map((k) => k.id).join(', ')})`,
+    async run(args: string[]): Promise<string> {
+      const out: string[] = [];
+      let error: string | undefined;
+      const code = await runCaptureCommand(args, {
+        stdout: (l) => out.push(l),
+        stderr: (l) => {
+          if (l.startsWith('error: ')) error = l.slice('error: '.length);
+          else process.stderr.write(l + '\n');
+        },
+      });
+      if (code !== 0) throw new UserError(error ?? (code === 2 ? 'bad arguments (see the usage above).' : `failed (exit ${code}).`));
+      return out.join('\n');
+    },
+  };
+}

@@ -158,11 +158,18 @@ export class PortForwardSession {
           return;
         }
         this.pairs.set(socket, w);
-        w.on('close', () => finish(flushErr()));
+        w.on('close', () => {
+          const text = flushErr();
+          finish(text);
+          // The kubelet answers this way once the pod is gone or replaced.
+          if (text && /pod .* (not found|is not running)/i.test(text)) this.markPodGone(text);
+        });
         w.on('error', (err: Error) => finish(flushErr() ?? `connection dropped: ${err.message}`));
       })
       .catch((err: unknown) => {
-        finish(portForwardError(err, this).message);
+        const e = portForwardError(err, this);
+        finish(e.message);
+        if (e.code === 'pod-not-running' || e.code === 'not-found') this.markPodGone(e.message);
       });
   }
 }

@@ -1,0 +1,137 @@
+// "Capture ▸ <kind>" on a pod row, or "Capture…" from the palette (context → pod → kind quick picks): a
+// progress notification counting down, cancellable (the request is aborted, nothing saved); then the file
+// opens (profiles in the profile viewer, dumps in an editor tab) and the Captures view refreshes.
+import * as vscode from 'vscode';
+import type { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
+import type { PodTarget } from '../../cluster/pods.ts';
+import { capture, type CaptureMethod, type CaptureResult } from '../../capture/capture.ts';
+import { CAPTURE_KINDS, captureKind, type CaptureKind, type CaptureKindId } from '../../capture/kinds.ts';
+import { CaptureError } from '../../capture/validate.ts';
+import { getConfig } from '../config.ts';
+import { resolvePod } from '../podPicker.ts';
+import type { ProfilerContext } from '../profilerContext.ts';
+import type { CommandFactory } from './index.ts';
+
+export interface CaptureSettings {
+  seconds: number;
+  method: CaptureMethod;
+  insecureSkipVerify: boolean;
+}
+
+export function captureSettings(): CaptureSettings {
+  const c = getConfig();
+  const seconds = c.get<number>('captureSeconds', 30);
+  const method = c.get<string>('captureMethod', 'auto');
+  return {
+    seconds: Number.isFinite(seconds) && seconds > 0 ? seconds : 30,
+    method: method === 'forward' || method === 'exec' ? method : 'auto',
+    insecureSkipVerify: c.get<boolean>('insecureSkipTLSVerify', false),
+  };
+}
+
+async function pickKind(): Promise<CaptureKind | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    CAPTURE_KINDS.map((k) => ({ label: k.label, description: `${k.path}${Object.keys(k.params).length ? `?${new URLSearchParams(k.params)}` : ''}`, captureKind: k })),
+    { title: 'Capture: kind' },
+  );
+  return pick?.captureKind;
+}
+
+async function askSeconds(kind: CaptureKind, fallback: number): Promise<number | undefined> {
+  const value = await vscode.window.showInputBox({
+    title: `${kind.label}: duration`,
+    prompt: 'Seconds to record',
+    value: String(fallback),
+    validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) <= 3600 ? undefined : 'A whole number of seconds, 1 to 3600'),
+  });
+  return value === undefined ? undefined : Number(value);
+}
+
+/** Opens a saved capture where it belongs. */
+export async function openCapture(result: Pick<CaptureResult, 'file' | 'kind'>): Promise<void> {
+  const uri = vscode.Uri.file(result.file);
+  if (result.kind.format === 'text') {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+  } else if (result.kind.format === 'profile') {
+    await vscode.commands.executeCommand('vscode.open', uri);
+  } else {
+    const choice = await vscode.window.showInformationMessage(`Execution trace saved: ${result.file} (open it with \`go tool trace\`).`, 'Reveal in File Explorer');
+    if (choice) await vscode.commands.executeCommand('revealFileInOS', uri);
+  }
+}
+
+/** Runs one capture with a progress notification; resolves undefined when cancelled. */
+export async function runCapture(pctx: ProfilerContext, forwards: ForwardRegistry, target: PodTarget, kind: CaptureKind, seconds: number): Promise<CaptureResult | undefined> {
+  const settings = captureSettings();
+  const kubeConfig = pctx.kube.kubeConfigFor(target.context);
+  const folder = pctx.captures.root.fsPath;
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${kind.label} from ${target.name}`, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        let shown = 0;
+        try {
+          return await capture({
+            kubeConfig,
+            namespace: target.namespace,
+            pod: target.name,
+            kind,
+            seconds,
+            method: settings.method,
+            endpoint: target.endpoint ? { scheme: target.endpoint.scheme, port: target.endpoint.port } : undefined,
+            folder,
+            registry: forwards,
+            insecureSkipVerify: settings.insecureSkipVerify,
+            signal: ac.signal,
+            log: (line) => pctx.output.info(line),
+            onProgress: (p) => {
+              if (p.secondsLeft !== undefined && kind.timed) {
+                const done = Math.round(((seconds - p.secondsLeft) / seconds) * 100);
+                progress.report({ message: p.message, increment: Math.max(0, done - shown) });
+                shown = Math.max(shown, done);
+              } else {
+                progress.report({ message: p.message });
+              }
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  } catch (err) {
+    if (err instanceof CaptureError && err.code === 'cancelled') {
+      void vscode.window.showInformationMessage(`${kind.label} from ${target.name} cancelled; nothing saved.`);
+      return undefined;
+    }
+    throw err;
+  } finally {
+    pctx.captures.refresh();
+  }
+}
+
+/** `fixedKind` for the per-kind submenu commands; the generic command asks. */
+export function captureCommand(forwards: ForwardRegistry, fixedKind?: CaptureKindId): CommandFactory {
+  return (_ctx, pctx) => async (arg?: unknown, kindArg?: unknown) => {
+    const target = await resolvePod(pctx, arg, { title: 'Capture' });
+    if (!target) return undefined;
+    const given = fixedKind ?? (typeof kindArg === 'string' ? kindArg : undefined);
+    const kind = given ? captureKind(given) : await pickKind();
+    if (!kind) return undefined;
+    const settings = captureSettings();
+    let seconds = settings.seconds;
+    // From the palette the duration is asked, prefilled from the setting; from the menu the setting is used.
+    if (kind.timed && !fixedKind && !given) {
+      const s = await askSeconds(kind, settings.seconds);
+      if (s === undefined) return undefined;
+      seconds = s;
+    }
+    const result = await runCapture(pctx, forwards, target, kind, seconds);
+    if (!result) return undefined;
+    pctx.output.info(`${kind.label} from ${target.namespace}/${target.name} by ${result.method}: ${result.file} (${result.bytes} bytes)`);
+    await openCapture(result);
+    return result.file;
+  };
+}

@@ -1,0 +1,80 @@
+// Registers the capture and port-forward commands, the forwards status bar item and the pod-row decoration
+// showing a pod's active forwards. One call from extension.ts; the forward registry lives as long as the
+// extension and every forward is closed on deactivate.
+import * as vscode from 'vscode';
+import { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
+import type { PodTarget } from '../../cluster/pods.ts';
+import { CAPTURE_KINDS } from '../../capture/kinds.ts';
+import type { ProfilerContext } from '../profilerContext.ts';
+import { captureCommand } from './capture.ts';
+import { downloadFile } from './downloadFile.ts';
+import { listForwards, startForward, stopForward } from './forwards.ts';
+import type { CommandFactory } from './index.ts';
+import { openPprofIndex } from './pprofIndex.ts';
+
+type RegisterCommand = (id: string, factory: CommandFactory) => void;
+
+function forwardStatusBar(forwards: ForwardRegistry): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('etcdProfiler.forwards', vscode.StatusBarAlignment.Left, 50);
+  item.name = 'etcd Profiler port-forwards';
+  item.command = 'etcdProfiler.listForwards';
+  const update = (): void => {
+    const list = forwards.list();
+    if (list.length === 0) {
+      item.hide();
+      return;
+    }
+    const gone = list.filter((s) => s.state === 'pod-gone').length;
+    item.text = `$(plug) ${list.length} forward${list.length === 1 ? '' : 's'}${gone ? ` $(warning) ${gone}` : ''}`;
+    item.tooltip = list.map((s) => `${s.describe()}${s.state === 'pod-gone' ? ` — pod gone: ${s.lastError ?? ''}` : ''}`).join('\n');
+    item.show();
+  };
+  const unsubscribe = forwards.onDidChange(update);
+  update();
+  return new vscode.Disposable(() => {
+    unsubscribe();
+    item.dispose();
+  });
+}
+
+function forwardDecorator(forwards: ForwardRegistry) {
+  const emitter = new vscode.EventEmitter<void>();
+  const unsubscribe = forwards.onDidChange(() => emitter.fire());
+  return {
+    decorator: {
+      onDidChange: emitter.event,
+      decorate(pod: PodTarget) {
+        const mine = forwards.list().filter((s) => s.context === pod.context && s.namespace === pod.namespace && s.pod === pod.name);
+        if (mine.length === 0) return undefined;
+        return {
+          description: mine.map((s) => `⇄ 127.0.0.1:${s.localPort}${s.state === 'pod-gone' ? ' (pod gone)' : ''}`).join(', '),
+          tooltip: mine.map((s) => `Port-forward ${s.describe()}${s.state === 'pod-gone' ? ' — the pod is gone; reconnect from the status bar' : ''}`).join('\n'),
+        };
+      },
+    },
+    dispose: () => {
+      unsubscribe();
+      emitter.dispose();
+    },
+  };
+}
+
+export function registerCaptureCommands(ctx: vscode.ExtensionContext, pctx: ProfilerContext, registerCommand: RegisterCommand): ForwardRegistry {
+  const forwards = new ForwardRegistry();
+  const deco = forwardDecorator(forwards);
+  ctx.subscriptions.push(
+    forwardStatusBar(forwards),
+    pctx.pods.addDecorator(deco.decorator),
+    deco,
+    // deactivate: close every forward (listeners and live connections).
+    { dispose: () => void forwards.stopAll() },
+  );
+  registerCommand('etcdProfiler.capture', captureCommand(forwards));
+  for (const kind of CAPTURE_KINDS) registerCommand(`etcdProfiler.capture.${kind.id}`, captureCommand(forwards, kind.id));
+  registerCommand('etcdProfiler.startForward', startForward(forwards));
+  registerCommand('etcdProfiler.stopForward', stopForward(forwards));
+  registerCommand('etcdProfiler.listForwards', listForwards(forwards));
+  registerCommand('etcdProfiler.openPprofIndex', openPprofIndex(forwards));
+  registerCommand('etcdProfiler.downloadFile', downloadFile);
+  return forwards;
+}
