@@ -43,7 +43,7 @@ record() {
   if [[ -n "$log" && -f "$log" ]] && grep -q '^ℹ pass ' "$log"; then
     local p f s
     p="$(awk '/^ℹ pass /{n+=$3} END{print n+0}' "$log")"
-    f="$(awk '/^ℹ fail /{n+=$3} END{print n+0}' "$log")"
+    f="$(awk '/^ℹ (fail|cancelled) /{n+=$3} END{print n+0}' "$log")"
     s="$(awk '/^ℹ (skipped|todo) /{n+=$3} END{print n+0}' "$log")"
     total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) total_skip=$((total_skip + s))
     counts=" ($p passed, $f failed, $s skipped)"

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const resultsDir = join(repoRoot, 'test-results');
@@ -212,6 +212,34 @@ export class Session {
       if (label === labels[labels.length - 1]) await entry.click();
       else await entry.hover();
     }
+  }
+
+  /** Titles of the open editor tabs, in order. */
+  async editorTabs(): Promise<string[]> {
+    const tabs = await this.page.locator('.tabs-container .tab').all();
+    return Promise.all(tabs.map(async (tab) => (await tab.getAttribute('aria-label')) ?? (await tab.innerText()).trim()));
+  }
+
+  /** Waits for an editor tab whose title contains `text`. */
+  async waitForEditorTab(text: string | RegExp, timeoutMs = 60_000): Promise<Locator> {
+    const tab = this.page.locator('.tabs-container .tab', { hasText: text }).first();
+    try {
+      await tab.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch (error) {
+      throw new Error(`no editor tab matching ${String(text)}; tabs: ${JSON.stringify(await this.editorTabs())}; ${String(error)}`, { cause: error });
+    }
+    return tab;
+  }
+
+  /** The text lines Monaco renders for the active text editor (only the visible part of the file). */
+  async activeEditorText(): Promise<string> {
+    const text = await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+    return text.replace(/\u00a0/g, ' '); // Monaco renders spaces as no-break spaces
+  }
+
+  /** The document of the visible webview (a webview is an iframe holding an iframe with the content). */
+  webview(): FrameLocator {
+    return this.page.locator('iframe.webview.ready').filter({ visible: true }).first().contentFrame().locator('iframe#active-frame').contentFrame();
   }
 
   /** Texts of the notification toasts currently shown. */
