@@ -31,6 +31,8 @@ type config struct {
 	tlsCert    string
 	tlsKey     string
 	port       int
+	podBridge  string
+	podCIDR    string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -46,6 +48,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "kubelet serving certificate (PEM)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "kubelet serving key (PEM)")
 	fs.IntVar(&c.port, "port", 10250, "kubelet API port")
+	fs.StringVar(&c.podBridge, "pod-bridge", "", "bridge (host netns) for the eth0 of pods without hostNetwork; empty: loopback only")
+	fs.StringVar(&c.podCIDR, "pod-cidr", "", "addresses for those pods, inside the bridge's subnet and distinct per node (e.g. 10.89.N.128/28)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -58,6 +62,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("missing flags: %v", missing)
+	}
+	if (c.podBridge == "") != (c.podCIDR == "") {
+		return c, fmt.Errorf("--pod-bridge and --pod-cidr go together")
 	}
 	if net.ParseIP(c.nodeIP) == nil {
 		return c, fmt.Errorf("--node-ip %q is not an IP", c.nodeIP)
@@ -107,6 +114,15 @@ func run(cfg config) error {
 	defer stop()
 
 	a := newAgent(cfg, client)
+	if cfg.podBridge != "" {
+		b, err := lookupBridge(cfg.podBridge)
+		if err != nil {
+			return fmt.Errorf("--pod-bridge: %w", err)
+		}
+		if a.podIPs, err = newIPPool(cfg.podCIDR, cfg.nodeIP, b.gw.String()); err != nil {
+			return err
+		}
+	}
 
 	addr := net.JoinHostPort(cfg.nodeIP, strconv.Itoa(cfg.port))
 	ln, err := listenInNetns(cfg.netns, addr)

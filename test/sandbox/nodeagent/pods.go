@@ -20,6 +20,7 @@ import (
 type agent struct {
 	cfg    config
 	client kubernetes.Interface
+	podIPs *ipPool // nil: pods without hostNetwork have loopback only
 
 	mu   sync.Mutex
 	pods map[types.UID]*podRunner
@@ -168,6 +169,7 @@ type podRunner struct {
 	sandbox     *sandbox
 	sandboxErr  string
 	podIP       string
+	ownsIP      bool // podIP comes from the agent's pool
 	startTime   metav1.Time
 	containers  []*containerRunner
 	conds       map[corev1.PodConditionType]corev1.PodCondition
@@ -185,8 +187,15 @@ func newPodRunner(ctx context.Context, a *agent, pod *corev1.Pod) *podRunner {
 		conds:     map[corev1.PodConditionType]corev1.PodCondition{},
 	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
-	if pod.Spec.HostNetwork {
+	switch {
+	case pod.Spec.HostNetwork:
 		r.podIP = a.cfg.nodeIP
+	case a.podIPs != nil:
+		if ip, err := a.podIPs.allocate(); err != nil {
+			log.Printf("pod %s/%s: %v (loopback only)", pod.Namespace, pod.Name, err)
+		} else {
+			r.podIP, r.ownsIP = ip.String(), true
+		}
 	}
 	return r
 }
@@ -221,7 +230,11 @@ func (r *podRunner) run() {
 	r.changed()
 	backoff := time.Second
 	for {
-		sb, err := startSandbox(r.a.cfg, r.spec(), r.dir)
+		ip := ""
+		if r.ownsIP {
+			ip = r.podIP
+		}
+		sb, err := startSandbox(r.a.cfg, r.spec(), r.dir, ip)
 		r.mu.Lock()
 		if err == nil && r.terminating {
 			r.mu.Unlock()
@@ -278,7 +291,10 @@ func (r *podRunner) terminate(grace time.Duration) {
 		sb := r.sandbox
 		r.mu.Unlock()
 		if sb != nil {
-			sb.kill()
+			sb.kill() // its network namespace, and the veth in it, go with it
+		}
+		if r.ownsIP {
+			r.a.podIPs.release(r.podIP)
 		}
 		close(r.termDone)
 	})

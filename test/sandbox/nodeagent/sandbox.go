@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,7 +36,8 @@ func podHostname(pod *corev1.Pod) string {
 	return pod.Name
 }
 
-func startSandbox(cfg config, pod *corev1.Pod, podDir string) (*sandbox, error) {
+// startSandbox starts the pod's sandbox process; with podIP it also gets an eth0 on --pod-bridge.
+func startSandbox(cfg config, pod *corev1.Pod, podDir, podIP string) (*sandbox, error) {
 	if err := os.MkdirAll(podDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -84,6 +86,12 @@ func startSandbox(cfg config, pod *corev1.Pod, podDir string) (*sandbox, error) 
 		s.kill()
 		msg, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("%w: %s", err, strings.TrimSpace(string(msg)))
+	}
+	if podIP != "" && !pod.Spec.HostNetwork {
+		if err := attachPodNetwork(cfg.podBridge, s.pid, net.ParseIP(podIP)); err != nil {
+			s.kill()
+			return nil, fmt.Errorf("pod network: %w", err)
+		}
 	}
 	return s, nil
 }
