@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -181,4 +183,58 @@ func processAlive(pid int) bool {
 		}
 	}
 	return true
+}
+
+// startTime is a process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat), which with
+// the pid identifies a process across pid reuse; "" if it is gone.
+func startTime(pid int) string {
+	f := statFields(pid)
+	if len(f) < 20 {
+		return ""
+	}
+	return f[19]
+}
+
+// statFields are the fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, ...
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 > len(s) {
+		return nil
+	}
+	return strings.Fields(s[i+2:])
+}
+
+// descendants maps every living descendant of roots to its start time.
+func descendants(roots []int) map[int]string {
+	children := map[int][]int{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if f := statFields(pid); len(f) > 1 {
+			if ppid, err := strconv.Atoi(f[1]); err == nil {
+				children[ppid] = append(children[ppid], pid)
+			}
+		}
+	}
+	out := map[int]string{}
+	queue := append([]int(nil), roots...)
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		for _, c := range children[pid] {
+			if _, seen := out[c]; !seen {
+				out[c] = startTime(c)
+				queue = append(queue, c)
+			}
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -104,5 +105,27 @@ func TestProcessStopKillsGroupAndEscalates(t *testing.T) {
 			t.Fatalf("child %d of the group survived Stop", child)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestDescendantsFindsGrandchildren(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "grandchild")
+	p := &Process{Name: "tree", Path: "sh", Args: []string{"-c", `sh -c 'sleep 30 & echo $! > ` + pidFile + `; wait' & wait`},
+		Health: func(context.Context) error { _, err := os.Stat(pidFile); return err }}
+	if err := p.Start(context.Background(), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	time.Sleep(50 * time.Millisecond) // the pid file is written before its newline is flushed
+	b, _ := os.ReadFile(pidFile)
+	var grandchild int
+	fmt.Sscan(strings.TrimSpace(string(b)), &grandchild)
+	d := descendants([]int{p.Pid()})
+	if _, ok := d[grandchild]; !ok || len(d) != 2 {
+		t.Fatalf("descendants(%d) = %v, want the inner sh and sleep %d", p.Pid(), d, grandchild)
+	}
+	if d[grandchild] == "" || d[grandchild] != startTime(grandchild) {
+		t.Fatalf("start time of %d not recorded: %q", grandchild, d[grandchild])
 	}
 }

@@ -316,11 +316,19 @@ func (s *Sandbox) Stop(keepLogs bool) error {
 			_ = os.Remove(p)
 		}
 	}
+	// what the agents run, noted before they go: their pods must not outlive them
+	var agentPids []int
+	for _, a := range s.agents {
+		if p := a.Process(); p != nil {
+			agentPids = append(agentPids, p.Pid())
+		}
+	}
+	podProcs := descendants(agentPids)
 	for i := len(s.agents) - 1; i >= 0; i-- {
 		s.Log("stopping node agent %s", s.agents[i].Node)
 		errs = append(errs, s.agents[i].Stop())
 	}
-	if n := s.sweepLeftovers(); n > 0 {
+	if n := s.sweepLeftovers(podProcs); n > 0 {
 		s.Log("stopped %d leftover pod processes", n)
 	}
 	if s.apiserver != nil {
@@ -361,10 +369,16 @@ func removeData(dir string, keepLogs bool) error {
 	return errors.Join(errs...)
 }
 
-// sweepLeftovers stops pod processes the node agents left behind: anything in a node's network namespace
-// and anything whose PATH starts with our bin dir (pods in their own namespaces). Returns how many it found.
-func (s *Sandbox) sweepLeftovers() int {
+// sweepLeftovers stops pod processes the node agents left behind: the agents' descendants noted before
+// they were stopped (if still the same processes), anything in a node's network namespace, and anything
+// whose PATH starts with our bin dir. Returns how many it found.
+func (s *Sandbox) sweepLeftovers(podProcs map[int]string) int {
 	pids := map[int]bool{}
+	for pid, start := range podProcs {
+		if processAlive(pid) && startTime(pid) == start {
+			pids[pid] = true
+		}
+	}
 	for i := 0; i < s.Nodes && s.startedNet; i++ {
 		for _, pid := range s.net.NetnsPids(i) {
 			pids[pid] = true
