@@ -45,6 +45,9 @@ class App {
   private layout?: FlameLayout;
   private tab: TabId = 'flame';
   private searchText = '';
+  private stale = new Set<TabId>();
+  private toolbarKey = '';
+  private searchRe?: RegExp;
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -66,10 +69,14 @@ class App {
       (id) => {
         this.tab = id as TabId;
         vscode().setState({ tab: id });
+        this.refreshTab(this.tab);
         if (id === 'flame') requestAnimationFrame(() => this.flame.drawNow());
       },
     );
     replaceChildren(this.root, this.headerHost, this.toolbarHost, this.messages, this.tabs.element);
+    // Built before the data arrives (the host is busy then): the components' first construction is the slow one.
+    this.toolbarHost.classList.add('pending');
+    this.renderToolbar({ sampleIndex: 0, granularity: 'functions', focus: '', ignore: '', hide: '' }, [], false);
     const saved = vscode().getState() as { tab?: TabId } | undefined;
     if (saved?.tab) {
       this.tab = saved.tab;
@@ -103,18 +110,40 @@ class App {
     this.root.classList.remove('failed', 'busy');
     this.layout = buildLayout(p.flame);
     replaceChildren(this.headerHost, renderHeader(p.header, p.options.sampleIndex));
-    this.renderToolbar(p);
+    const toolbarKey = JSON.stringify([p.options, p.header.sampleTypes, p.header.baseFileName ?? '']);
+    if (toolbarKey !== this.toolbarKey) {
+      this.toolbarKey = toolbarKey;
+      // After the flame graph's first paint: the toolbar keeps its size, so nothing moves.
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          if (this.payload !== p) return;
+          this.renderToolbar(p.options, p.header.sampleTypes, p.header.baseFileName !== undefined);
+          this.toolbarHost.classList.remove('pending');
+        }),
+      );
+    }
     replaceChildren(this.messages, ...p.warnings.map((w) => h('div', { class: 'warning' }, w)));
     this.flame.setData(this.layout, p.frames, p.header);
     const drawn = performance.now();
-    this.top.setData(p.top, p.frames, p.header);
-    this.tree.setData(this.layout, p.frames, p.header);
+    // The other tabs are filled when first shown, so a large profile paints its flame graph first.
+    this.stale = new Set<TabId>(['top', 'tree']);
+    if (this.tab !== 'flame') this.refreshTab(this.tab);
     this.applySearch(this.searchText);
     const perf: Perf = { arrived, drawn, painted: 0, frames: this.flame.lastDrawnFrames, nodes: this.layout.n };
     window.__profilePerf = perf;
     requestAnimationFrame(() => {
       perf.painted = performance.now();
     });
+  }
+
+  private refreshTab(tab: TabId): void {
+    const p = this.payload;
+    if (!p || !this.layout || !this.stale.has(tab)) return;
+    this.stale.delete(tab);
+    if (tab === 'top') {
+      this.top.setData(p.top, p.frames, p.header);
+      this.top.setFilter(this.searchRe);
+    } else if (tab === 'tree') this.tree.setData(this.layout, p.frames, p.header);
   }
 
   private options(): ViewOptions {
@@ -126,11 +155,10 @@ class App {
     post({ type: 'setOptions', options });
   }
 
-  private renderToolbar(p: ProfilePayload): void {
-    const o = p.options;
+  private renderToolbar(o: ViewOptions, sampleTypes: { type: string; unit: string }[], comparing: boolean): void {
     const sample = dropdown(
       'Sample type',
-      p.header.sampleTypes.map((t, i) => ({ value: String(i), label: `${t.type} (${t.unit})` })),
+      sampleTypes.map((t, i) => ({ value: String(i), label: `${t.type} (${t.unit})` })),
       String(o.sampleIndex),
       (v) => this.setOptions({ sampleIndex: Number(v) }),
     );
@@ -157,9 +185,9 @@ class App {
     search.classList.add('search');
     const orientation = button(this.flame.orientation === 'icicle' ? 'Flame' : 'Icicle', () => {
       this.flame.setOrientation(this.flame.orientation === 'icicle' ? 'flame' : 'icicle');
-      this.renderToolbar(p);
+      this.renderToolbar(o, sampleTypes, comparing);
     }, { secondary: true, title: 'Toggle between icicle (root on top) and flame (root at the bottom)' });
-    const compare = p.header.baseFileName
+    const compare = comparing
       ? button('End compare', () => post({ type: 'clearCompare' }), { secondary: true })
       : button('Compare with…', () => post({ type: 'compare' }), { secondary: true, title: 'Subtract a base profile of the same kind' });
     const copy = button('Copy as text', () => post({ type: 'copyText', text: this.viewText() }), { secondary: true, title: 'Copy the current view as text' });
@@ -183,8 +211,9 @@ class App {
       field?.invalid(String((err as Error).message));
       return;
     }
+    this.searchRe = re;
     const r = this.flame.setSearch(re);
-    this.top.setFilter(re);
+    if (!this.stale.has('top')) this.top.setFilter(re);
     const total = this.layout?.data.cum[0] ?? 0;
     const unit = this.payload?.header.unit ?? '';
     replaceChildren(this.searchShare, r ? `${formatValue(r.value, unit)} · ${formatPercent(r.value, total)} matched` : '');
@@ -197,6 +226,7 @@ class App {
   }
 
   private viewText(): string {
+    this.refreshTab(this.tab);
     const l = this.layout;
     const p = this.payload;
     if (!l || !p) return '';

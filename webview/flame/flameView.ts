@@ -36,6 +36,7 @@ export class FlameView {
   private charWidth = 7;
   /** Flame orientation with fewer rows than the viewport: rows sit at the bottom. */
   private yOffset = 0;
+  private drawnSize: [number, number] = [0, 0];
   /** Duration of the last draw in milliseconds, read by the benchmark. */
   lastDrawMs = 0;
   lastDrawnFrames = 0;
@@ -64,7 +65,9 @@ export class FlameView {
       if (i > 0) this.events.openSource(this.layout!.data.frame[i]);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.requestDraw()).observe(this.scroller);
+    new ResizeObserver(() => {
+      if (this.scroller.clientWidth !== this.drawnSize[0] || this.scroller.clientHeight !== this.drawnSize[1]) this.requestDraw();
+    }).observe(this.scroller);
   }
 
   setTheme(theme: Theme): void {
@@ -109,8 +112,8 @@ export class FlameView {
   setSearch(re: RegExp | undefined): { value: number } | undefined {
     if (!this.layout || !this.frames) return undefined;
     if (!re) {
+      if (this.matched) this.requestDraw();
       this.matched = undefined;
-      this.requestDraw();
       return undefined;
     }
     const names = this.frames.names;
@@ -321,6 +324,7 @@ export class FlameView {
     const width = this.scroller.clientWidth;
     const height = this.scroller.clientHeight;
     if (width <= 0 || height <= 0) return;
+    this.drawnSize = [width, height];
     if (this.canvas.width !== Math.round(width * dpr) || this.canvas.height !== Math.round(height * dpr)) {
       this.canvas.width = Math.round(width * dpr);
       this.canvas.height = Math.round(height * dpr);

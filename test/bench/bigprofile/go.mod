@@ -1,0 +1,3 @@
+module etcd-profiler/bench/bigprofile
+
+go 1.24
