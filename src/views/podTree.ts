@@ -284,9 +284,8 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     const item = new vscode.TreeItem(group.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `grp:${node.context}/${group.kind}/${group.namespace}/${group.labelSelector ?? ''}`;
     const count = group.pods.length;
-    item.description = group.error
-      ? 'error'
-      : `${group.namespace}${group.labelSelector ? ` · ${group.labelSelector}` : ''} · ${count} pod${count === 1 ? '' : 's'}`;
+    // Short, so the pod rows' status keeps the width of a narrow sidebar; the namespace is in the tooltip.
+    item.description = group.error ? 'error' : `${count} pod${count === 1 ? '' : 's'}`;
     item.tooltip = group.error ?? `Namespace ${group.namespace}${group.labelSelector ? `, label selector ${group.labelSelector}` : ', all pods'}`;
     item.iconPath = new vscode.ThemeIcon(group.error ? 'warning' : GROUP_ICONS[group.kind]);
     item.contextValue = `group.${group.kind}`;
