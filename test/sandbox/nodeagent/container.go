@@ -115,6 +115,10 @@ func (cr *containerRunner) runOnce() *corev1.ContainerStateTerminated {
 	if r.ctx.Err() != nil {
 		return nil
 	}
+	if sb == nil {
+		cr.setWaiting("ContainerCreating", "waiting for the pod sandbox")
+		return nil
+	}
 	env, err := containerEnv(r.ctx, r.a.client, pod, &cr.spec, r.a.cfg.nodeIP, podIP, r.a.cfg.binDir)
 	if err != nil {
 		cr.setWaiting("CreateContainerConfigError", err.Error())

@@ -33,6 +33,7 @@ type config struct {
 	port       int
 	podBridge  string
 	podCIDR    string
+	clientCA   string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -48,6 +49,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "kubelet serving certificate (PEM)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "kubelet serving key (PEM)")
 	fs.IntVar(&c.port, "port", 10250, "kubelet API port")
+	fs.StringVar(&c.clientCA, "client-ca", "", "CA (PEM) that must have signed the client certificate of kubelet API calls other than /healthz; empty: no client authentication")
 	fs.StringVar(&c.podBridge, "pod-bridge", "", "bridge (host netns) for the eth0 of pods without hostNetwork; empty: loopback only")
 	fs.StringVar(&c.podCIDR, "pod-cidr", "", "addresses for those pods, inside the bridge's subnet and distinct per node (e.g. 10.89.N.128/28)")
 	if err := fs.Parse(args); err != nil {
@@ -129,7 +131,11 @@ func run(cfg config) error {
 	if err != nil {
 		return fmt.Errorf("kubelet listener on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: newServer(a), ReadHeaderTimeout: 30 * time.Second}
+	tlsCfg, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: requireClientCert(cfg.clientCA != "", newServer(a)), TLSConfig: tlsCfg, ReadHeaderTimeout: 30 * time.Second}
 	go func() {
 		if err := srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey); err != nil && err != http.ErrServerClosed {
 			log.Printf("kubelet server: %v", err)

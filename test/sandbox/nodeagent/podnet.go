@@ -101,12 +101,19 @@ func hostVethName(bridge string, ip net.IP) string {
 	return bridge + suffix
 }
 
+// podMAC derives the pod's MAC from its IP (as OVN-Kubernetes does: 0a:58 + the IPv4 bytes), so a reused IP
+// keeps its MAC and neighbours' ARP entries stay right.
+func podMAC(ip net.IP) string {
+	v4 := ip.To4()
+	return fmt.Sprintf("0a:58:%02x:%02x:%02x:%02x", v4[0], v4[1], v4[2], v4[3])
+}
+
 // podNetCommands are the ip commands that give the sandbox (pid) an eth0 on the bridge with ip.
 func podNetCommands(b bridgeAddr, pid int, ip net.IP) [][]string {
 	host := hostVethName(b.name, ip)
 	in := []string{"nsenter", "-t", strconv.Itoa(pid), "-n"}
 	return [][]string{
-		{"ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", strconv.Itoa(pid)},
+		{"ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "address", podMAC(ip), "netns", strconv.Itoa(pid)},
 		{"ip", "link", "set", host, "master", b.name, "up"},
 		append(append([]string{}, in...), "ip", "addr", "add", fmt.Sprintf("%s/%d", ip, b.prefix), "dev", "eth0"),
 		append(append([]string{}, in...), "ip", "link", "set", "eth0", "up"),

@@ -38,7 +38,7 @@ func TestPodNetCommands(t *testing.T) {
 	b := bridgeAddr{name: "epsbx3", gw: net.ParseIP("10.89.3.1").To4(), prefix: 24}
 	cmds := podNetCommands(b, 77, net.ParseIP("10.89.3.130"))
 	want := [][]string{
-		{"ip", "link", "add", "epsbx3p3x130", "type", "veth", "peer", "name", "eth0", "netns", "77"},
+		{"ip", "link", "add", "epsbx3p3x130", "type", "veth", "peer", "name", "eth0", "address", "0a:58:0a:59:03:82", "netns", "77"},
 		{"ip", "link", "set", "epsbx3p3x130", "master", "epsbx3", "up"},
 		{"nsenter", "-t", "77", "-n", "ip", "addr", "add", "10.89.3.130/24", "dev", "eth0"},
 		{"nsenter", "-t", "77", "-n", "ip", "link", "set", "eth0", "up"},

@@ -228,34 +228,9 @@ func (r *podRunner) changed() {
 func (r *podRunner) run() {
 	go r.statusLoop()
 	r.changed()
-	backoff := time.Second
-	for {
-		ip := ""
-		if r.ownsIP {
-			ip = r.podIP
-		}
-		sb, err := startSandbox(r.a.cfg, r.spec(), r.dir, ip)
-		r.mu.Lock()
-		if err == nil && r.terminating {
-			r.mu.Unlock()
-			sb.kill()
-			return
-		}
-		if err == nil {
-			r.sandbox, r.sandboxErr = sb, ""
-			r.mu.Unlock()
-			break
-		}
-		r.sandboxErr = err.Error()
-		r.mu.Unlock()
-		r.changed()
-		log.Printf("pod %s/%s: sandbox: %v", r.ns, r.name, err)
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
+	_ = os.RemoveAll(filepath.Join(r.dir, "logs")) // a fresh runner starts fresh containers
+	if !r.ensureSandbox() {
+		return
 	}
 	r.mu.Lock()
 	for i := range r.pod.Spec.Containers {
@@ -267,6 +242,69 @@ func (r *podRunner) run() {
 		go cr.loop()
 	}
 	r.changed()
+	r.superviseSandbox()
+}
+
+// superviseSandbox replaces a sandbox that died while the pod runs: its containers are killed (their loops restart
+// them, as restarts, once the new sandbox is up).
+func (r *podRunner) superviseSandbox() {
+	for {
+		r.mu.Lock()
+		sb := r.sandbox
+		r.mu.Unlock()
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-sb.done:
+		}
+		r.mu.Lock()
+		if r.terminating {
+			r.mu.Unlock()
+			return
+		}
+		r.sandbox = nil
+		crs := append([]*containerRunner{}, r.containers...)
+		r.mu.Unlock()
+		log.Printf("pod %s/%s: sandbox process %d exited; recreating the sandbox", r.ns, r.name, sb.pid)
+		for _, cr := range crs {
+			cr.stop(0)
+		}
+		if !r.ensureSandbox() {
+			return
+		}
+		r.changed()
+	}
+}
+
+// ensureSandbox starts the sandbox, retrying with back-off; false when the pod terminated meanwhile.
+func (r *podRunner) ensureSandbox() bool {
+	backoff := time.Second
+	for {
+		ip := ""
+		if r.ownsIP {
+			ip = r.podIP
+		}
+		sb, err := startSandbox(r.a.cfg, r.spec(), r.dir, ip)
+		r.mu.Lock()
+		if err == nil && r.terminating {
+			r.mu.Unlock()
+			sb.kill()
+			return false
+		}
+		if err == nil {
+			r.sandbox, r.sandboxErr = sb, ""
+			r.mu.Unlock()
+			return true
+		}
+		r.sandboxErr = err.Error()
+		r.mu.Unlock()
+		r.changed()
+		log.Printf("pod %s/%s: sandbox: %v", r.ns, r.name, err)
+		if !sleepCtx(r.ctx, backoff) {
+			return false
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
 }
 
 // terminate stops the containers (SIGTERM, then SIGKILL after grace) and the sandbox; it returns when all are gone.

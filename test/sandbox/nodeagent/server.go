@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -175,4 +177,37 @@ func (a *agent) servePods(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(list)
+}
+
+func serverTLS(cfg config) (*tls.Config, error) {
+	t := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.clientCA == "" {
+		return t, nil
+	}
+	pem, err := os.ReadFile(cfg.clientCA)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--client-ca %s: no certificate", cfg.clientCA)
+	}
+	t.ClientCAs = pool
+	t.ClientAuth = tls.VerifyClientCertIfGiven // /healthz stays open; the rest is checked below
+	return t, nil
+}
+
+// requireClientCert refuses, when on, calls without a verified client certificate (except /healthz), as the
+// kubelet does for anonymous requests.
+func requireClientCert(on bool, next http.Handler) http.Handler {
+	if !on {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/healthz" && (req.TLS == nil || len(req.TLS.VerifiedChains) == 0) {
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, req)
+	})
 }
