@@ -75,8 +75,8 @@ func run(bins Binaries, dataDir string, logf func(string, ...any), start time.Ti
 		}
 	}
 
-	// Signals from here on: a Ctrl-C during start-up aborts it and cleans up.
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Signals from here on: a Ctrl-C during start-up aborts it and cleans up; a closed terminal (SIGHUP) too.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer cancel()
 
 	if err := checkDataDir(dataDir, logf); err != nil {

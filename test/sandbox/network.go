@@ -31,6 +31,10 @@ func (n Network) GatewayIP() string { return fmt.Sprintf("10.89.%d.1", n.ID) }
 // NodeIP is node i's address.
 func (n Network) NodeIP(i int) string { return fmt.Sprintf("10.89.%d.%d", n.ID, 10+i) }
 
+// PodCIDR is the /28 node i's agent gives its pods that are not hostNetwork (each gets an eth0 on the bridge):
+// 10.89.<N>.128/28 for master-0, .144/28 for master-1, ...
+func (n Network) PodCIDR(i int) string { return fmt.Sprintf("10.89.%d.%d/28", n.ID, 128+16*i) }
+
 func (n Network) hostVeth(i int) string { return fmt.Sprintf("epsbx%dv%d", n.ID, i) }
 
 // Exists reports whether this instance's bridge is present.

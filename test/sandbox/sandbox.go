@@ -153,7 +153,8 @@ func (s *Sandbox) Start(ctx context.Context) (retErr error) {
 		a := &NodeAgent{Path: s.Bins.NodeAgent, Node: n.Name, NodeIP: n.IP, Netns: s.net.NetnsPath(i),
 			Kubeconfig: kubeconfig, Root: s.path("run/nodes", n.Name), StateDir: s.path("run/agents", n.Name),
 			BinDir: s.path("run/bin"), TLSCert: s.path("run/pki", "kubelet-"+n.Name+".crt"),
-			TLSKey: s.path("run/pki", "kubelet-"+n.Name+".key"), CAPEM: s.caPEM, Out: s.logFile("nodeagent-" + n.Name)}
+			TLSKey: s.path("run/pki", "kubelet-"+n.Name+".key"), CAPEM: s.caPEM, Out: s.logFile("nodeagent-" + n.Name),
+			Configure: Args{"pod-bridge": {s.net.Bridge()}, "pod-cidr": {s.net.PodCIDR(i)}}}
 		s.Log("node agent %s (%s)", n.Name, n.IP)
 		s.agents = append(s.agents, a)
 		if err := a.Start(ctx); err != nil {
