@@ -3,7 +3,8 @@
 import type { FrameTable, ProfileHeader } from '../../src/protocol.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { formatPercent, formatSigned, formatValue } from '../format.ts';
-import { css, deltaColor, packageColors, type Theme } from './colors.ts';
+import { css, deltaColor, mix, packageColors, textOn, type Theme } from './colors.ts';
+import { fitLabel } from './label.ts';
 import { ancestors, forEachVisible, hitTest, neighbour, searchShare, widestNodeOf, type FlameLayout } from './layout.ts';
 
 const ROW = 18;
@@ -276,7 +277,10 @@ export class FlameView {
     const theme = this.theme!;
     if (l.data.delta) return deltaColor(l.data.delta[i], l.data.cum[i], theme);
     const fr = l.data.frame[i];
-    if (fr < 0 || !this.colors) return { fill: css(theme.charts[1] ?? theme.foreground), text: '#fff' };
+    if (fr < 0 || !this.colors) {
+      const c = mix(theme.background, theme.foreground, 0.3);
+      return { fill: css(c), text: textOn(c) };
+    }
     const p = this.frames!.pkg[fr];
     return { fill: this.colors.fill[p], text: this.colors.text[p] };
   }
@@ -375,10 +379,8 @@ export class FlameView {
         }
         if (i === this.selected) selRect = [left, y, w];
         if (w > cw * 3 + 6) {
-          const label = this.label(i);
-          const fits = Math.floor((w - 6) / cw);
           ctx.fillStyle = matched && matched[i] ? css(theme.foreground) : text;
-          ctx.fillText(fits >= label.length ? label : label.slice(0, fits - 1) + '…', left + 3, y + ROW / 2);
+          ctx.fillText(fitLabel(this.label(i), Math.floor((w - 6) / cw)), left + 3, y + ROW / 2);
         }
       },
       range,

@@ -1,4 +1,5 @@
 // The flame graph as a standalone SVG document and as indented text. Names are escaped.
+import { fitLabel } from './label.ts';
 import { forEachVisible, type FlameLayout } from './layout.ts';
 
 export function escapeXml(s: string): string {
@@ -36,8 +37,7 @@ export function flameToSvg(l: FlameLayout, o: SvgOptions): string {
     const d = l.data.depth[i];
     const y = o.orientation === 'icicle' ? d * o.rowHeight : height - (d + 1) * o.rowHeight;
     const label = o.label(i);
-    const fits = Math.floor((w - 6) / charW);
-    const shown = fits >= label.length ? label : fits > 2 ? label.slice(0, fits - 1) + '…' : '';
+    const shown = fitLabel(label, Math.floor((w - 6) / charW));
     parts.push(
       `<g><title>${escapeXml(o.tooltip(i))}</title>` +
         `<rect x="${left.toFixed(1)}" y="${y}" width="${Math.max(0.5, w - 1).toFixed(1)}" height="${o.rowHeight - 1}" fill="${escapeXml(o.fill(i))}"/>` +

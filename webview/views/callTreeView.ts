@@ -78,7 +78,12 @@ export class CallTreeView {
         const el = h(
           'div',
           { class: 'tree-row more', attrs: { role: 'treeitem', 'aria-level': String(r.level + 1) } },
-            h('span', { class: 'cell name' }, `… ${more.count} more (${formatValue(more.value, unit)})`),
+            h('span', { class: 'cell num' }),
+          h('span', { class: 'cell num' }),
+          h('span', { class: 'cell num' }),
+          d.delta ? h('span', { class: 'cell num' }) : null,
+          h('span', { class: 'twisty' }),
+          h('span', { class: 'cell name' }, `… ${more.count} more (${formatValue(more.value, unit)})`),
         );
         el.style.setProperty('--level', String(r.level));
         return el;
@@ -104,11 +109,11 @@ export class CallTreeView {
             dblclick: () => this.open(i),
           },
         },
-        twisty,
         h('span', { class: 'cell num' }, formatPercent(d.cum[i], d.cum[0])),
         h('span', { class: 'cell num' }, formatValue(d.cum[i], unit)),
         h('span', { class: 'cell num' }, formatValue(d.self[i], unit)),
         d.delta ? h('span', { class: 'cell num delta' }, formatSigned(d.delta[i], unit)) : null,
+        twisty,
         h('span', { class: 'cell name', title: this.location(i) }, this.name(i)),
       );
       // Indentation without inline style attributes (blocked by the CSP): a CSS custom property set through CSSOM.
@@ -118,11 +123,11 @@ export class CallTreeView {
     const header = h(
       'div',
       { class: 'tree-row tree-head', attrs: { 'aria-hidden': 'true' } },
-      h('span', { class: 'twisty' }),
       h('span', { class: 'cell num' }, 'cum%'),
       h('span', { class: 'cell num' }, 'cum'),
       h('span', { class: 'cell num' }, 'flat'),
       d.delta ? h('span', { class: 'cell num' }, 'delta') : null,
+      h('span', { class: 'twisty' }),
       h('span', { class: 'cell name' }, 'function'),
     );
     replaceChildren(this.tree, header, ...els);

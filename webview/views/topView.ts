@@ -57,7 +57,8 @@ export class TopView {
   private buildGrid(diff: boolean): void {
     const keys: TopKey[] = ['flat', 'flatPct', 'cum', 'cumPct', ...(diff ? (['delta'] as TopKey[]) : []), 'name', 'location'];
     const columns: Column<TopRow>[] = keys.map((k) => ({ key: k, title: this.title(k) }));
-    const template = keys.map((k) => (k === 'name' ? 'minmax(12em, 3fr)' : k === 'location' ? 'minmax(8em, 2fr)' : 'minmax(4.5em, max-content)')).join(' ');
+    // Fixed widths: every row of the grid is its own CSS grid, so content-sized columns would not line up.
+    const template = keys.map((k) => (k === 'name' ? 'minmax(10em, 3fr)' : k === 'location' ? 'minmax(6em, 2fr)' : k === 'delta' ? '6.5em' : '5.5em')).join(' ');
     this.grid = dataGrid<TopRow>('Top functions', columns, template, {
       onHeader: (key) => {
         const k = key as TopKey;

@@ -196,8 +196,21 @@ export function buildView(loaded: LoadedProfile, options: ViewOptions, base: Loa
     baseFileName: meta.baseFileName,
   };
   if (flame.cum.length <= 1) warnings.push(opts.focus || opts.ignore || opts.hide ? 'No samples left after the filters.' : 'This profile has no samples for this sample type.');
+  const frames = frameTable(nodes);
+  if (opts.granularity === 'functions') {
+    // Function frames carry no file in the model; the panel shows where each function starts.
+    const byName = new Map<string, { filename: string; startLine: number }>();
+    for (const f of filtered.functions) if (!byName.has(f.name) && f.filename) byName.set(f.name, f);
+    for (let i = 0; i < frames.names.length; i++) {
+      const fn = byName.get(nodes.infos[i].function);
+      if (fn && !frames.files[i]) {
+        frames.files[i] = fn.filename;
+        frames.lines[i] = Math.max(0, fn.startLine);
+      }
+    }
+  }
   return {
-    payload: { type: 'profile', header, options: opts, frames: frameTable(nodes), flame, top, warnings },
+    payload: { type: 'profile', header, options: opts, frames, flame, top, warnings },
     nodes,
     profile: filtered,
   };
