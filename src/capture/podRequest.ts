@@ -157,11 +157,17 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
       }
       signal?.throwIfAborted();
       o.onRequest?.('forward', endpoint);
+      const sent = Date.now();
       const answer = await fetchPprof(
         { scheme: endpoint.scheme, host: '127.0.0.1', port: session.localPort, tls: material, insecureSkipVerify: o.insecureSkipVerify },
         path,
         { signal, onBytes: o.onBytes, idleTimeoutMs: (quiet + 30) * 1000 },
-      );
+      ).catch((err: unknown) => {
+        // The forward closed our socket because the API server refused the upgrade (403, 401, pod gone):
+        // that, not the TLS or HTTP symptom, is what the user must hear.
+        const refused = session.lastFailure;
+        throw refused && refused.at >= sent ? refused.error : err;
+      });
       return { ...answer, method, endpoint, tlsSource, forward: { localPort: session.localPort, reused: !ownForward }, podObject: pod };
     }
 

@@ -44,6 +44,8 @@ export class PortForwardSession {
   state: ForwardState = 'active';
   /** Last per-connection failure (refused upgrade, error text from the kubelet, dropped stream). */
   lastError?: string;
+  /** The last refused WebSocket upgrade (403, 401, pod gone), with its code, and when it happened. */
+  lastFailure?: { error: ClusterError; at: number };
   totalConnections = 0;
 
   private readonly server: net.Server;
@@ -168,6 +170,7 @@ export class PortForwardSession {
       })
       .catch((err: unknown) => {
         const e = portForwardError(err, this);
+        this.lastFailure = { error: e, at: Date.now() };
         finish(e.message);
         if (e.code === 'pod-not-running' || e.code === 'not-found') this.markPodGone(e.message);
       });

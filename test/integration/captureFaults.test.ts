@@ -69,8 +69,9 @@ describe('restricted user (no get secrets, no create pods/portforward in openshi
     }
   });
 
-  test('forced forward capture fails with the 403 message and saves nothing', async () => {
+  test('forced forward capture fails with the 403 message and saves nothing', async (t) => {
     const err = await captureError(capture({ kubeConfig: restricted, namespace: 'openshift-etcd', pod: member, kind: 'heap', method: 'forward', folder }));
+    t.diagnostic(err.message);
     assert.equal(err.code, 'forbidden');
     assert.match(err.message, /`create pods\/portforward` in openshift-etcd/);
     assert.deepEqual(filesUnder(folder), []);
@@ -103,7 +104,7 @@ describe('restricted user (no get secrets, no create pods/portforward in openshi
 
 describe('pod deleted during a 10 s CPU capture', () => {
   for (const method of ['forward', 'exec'] as const) {
-    test(`by ${method}: clear error, no partial file`, async () => {
+    test(`by ${method}: clear error, no partial file`, async (t) => {
       const pod = await createScratchOperator(admin, info, `kill-${method}`);
       const out = path.join(folder, `kill-${method}`);
       const progress: number[] = [];
@@ -122,6 +123,7 @@ describe('pod deleted during a 10 s CPU capture', () => {
       await deletePod(admin, 'openshift-etcd-operator', pod, 0);
       const err = await captureError(p);
       const elapsed = Date.now() - t0;
+      t.diagnostic(`after ${elapsed} ms: [${err.code}] ${err.message}`);
       assert.ok(['pod-not-running', 'connection-dropped'].includes(err.code), `${err.code}: ${err.message}`);
       assert.match(err.message, /deleted|dropped|restarted/);
       assert.match(err.message, new RegExp(pod));
@@ -149,11 +151,12 @@ describe('other failures', () => {
     assert.match(err.message, /Not found \(404\): pods no-such-pod in openshift-etcd-operator/);
   });
 
-  test('a second CPU profile while one runs says so', async () => {
+  test('a second CPU profile while one runs says so', async (t) => {
     const pod = operatorPodName(info);
     const first = capture({ kubeConfig: admin, namespace: 'openshift-etcd-operator', pod, kind: 'cpu', seconds: 4, folder });
     await new Promise((r) => setTimeout(r, 1500));
     const err = await captureError(capture({ kubeConfig: admin, namespace: 'openshift-etcd-operator', pod, kind: 'cpu', seconds: 1, folder }));
+    t.diagnostic(err.message);
     assert.equal(err.code, 'already-running');
     assert.match(err.message, /one at a time/);
     const ok = await first;

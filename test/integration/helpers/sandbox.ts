@@ -6,7 +6,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { loadKubeconfig } from '../../../src/cluster/kubeconfig.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
-export const SANDBOX_DIR = path.join(REPO, '.sandbox');
+export const SANDBOX_DIR = process.env.SANDBOX_DATA_DIR ?? path.join(REPO, '.sandbox');
 
 export interface SandboxInfo {
   server: string;
