@@ -117,8 +117,8 @@ build_ours() {
   log "$name: compiling $(basename "$out")"
   (cd "$dir" && go build -v -trimpath -ldflags "-s -w" -o "$out.tmp" . 2>&1) | progress "$name"
   mv "$out.tmp" "$out"
-  # older builds of the same program are dead weight
-  find "$bin" -maxdepth 1 -name "$name-*" ! -name "$(basename "$out")" -delete
+  # older builds of the same program are dead weight once no sandbox is about to start them
+  find "$bin" -maxdepth 1 -name "$name-*" ! -name "$(basename "$out")" -mmin +720 -delete
 }
 
 case "${1:-all}" in
