@@ -347,9 +347,31 @@ func (s *Sandbox) Stop(keepLogs bool) error {
 	for _, f := range s.logFiles {
 		f.Close()
 	}
+	if keepLogs {
+		// the pods' container logs tell why a pod never got ready; they live in the run dir
+		errs = append(errs, copyLogs(s.path("run/agents"), s.path("logs/pods")))
+	}
 	errs = append(errs, removeData(s.DataDir, keepLogs))
 	releaseInstance(s.ID)
 	return errors.Join(errs...)
+}
+
+// copyLogs copies every *.log file under from to the same relative path under to.
+func copyLogs(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".log" {
+			return nil
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		return writeFile(filepath.Join(to, rel), b, 0o644)
+	})
 }
 
 // removeData removes the data dir, or all of it but logs/.
