@@ -2,8 +2,7 @@
 // the same capture the extension runs, headless. Prints the saved file's path on stdout; progress and
 // errors on stderr. Ctrl-C cancels (nothing is saved).
 import { parseArgs } from 'node:util';
-import { loadKubeconfig } from '../cluster/kubeconfig.ts';
-import { capture, type CaptureMethod } from './capture.ts';
+import type { CaptureMethod } from './capture.ts';
 import { CAPTURE_KINDS, captureKind } from './kinds.ts';
 
 export const CAPTURE_USAGE = `Usage: etcd-profiler capture --kubeconfig FILE [--context NAME] -n NAMESPACE POD KIND
@@ -66,6 +65,9 @@ export async function runCaptureCommand(argv: string[], io: CliIo = defaultIo, s
   }
   try {
     const kind = captureKind(kindId);
+    // Loaded here, not at the top: the Kubernetes client costs a second of start-up that the CLI's
+    // other commands (top, goroutines) should not pay.
+    const [{ loadKubeconfig }, { capture }] = await Promise.all([import('../cluster/kubeconfig.ts'), import('./capture.ts')]);
     const config = loadKubeconfig(values.kubeconfig);
     const kubeConfig = config.forContext(values.context ?? config.currentContext);
     const ac = new AbortController();

@@ -43,7 +43,7 @@ export function httpStatusOf(err: unknown): number | undefined {
   if (typeof e.statusCode === 'number') return e.statusCode;
   // `ws` rejects a refused upgrade with "Unexpected server response: 403"; client-node hands us the
   // ErrorEvent, whose `.error` is that Error.
-  const text = typeof e.message === 'string' ? e.message : e.error instanceof Error ? e.error.message : '';
+  const text = `${typeof e.message === 'string' ? e.message : ''} ${e.error instanceof Error ? e.error.message : ''}`;
   const m = /Unexpected server response: (\d{3})/.exec(text);
   return m ? Number(m[1]) : undefined;
 }
