@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import type { CaptureKind } from '../../../src/capture/kinds.ts';
+import { decodeProfile } from '../../../src/profile/decode.ts';
+import { parseGoroutineDump } from '../../../src/profile/goroutines.ts';
 
 export function verifyCaptureFile(file: string, kind: CaptureKind): { bytes: number; samples?: number } {
   assert.ok(file.endsWith(kind.extension), `${file} ends with ${kind.extension}`);
@@ -21,12 +23,17 @@ export function verifyCaptureFile(file: string, kind: CaptureKind): { bytes: num
         assert.deepEqual(types, ['samples/count', 'cpu/nanoseconds']);
         assert.ok(Number(p.durationNanos) >= 0.9e9, `${file}: duration ${p.durationNanos}`);
       }
+      // And the extension's own decoder (the profile viewer's) accepts it with the same samples.
+      const model = decodeProfile(data, file);
+      assert.equal(model.samples.length, p.sample.length);
       return { bytes: data.length, samples: p.sample.length };
     }
     case 'text': {
       const text = data.toString('utf8');
       if (kind.id === 'goroutine-debug1') assert.match(text, /^goroutine profile: total \d+\n/);
       else assert.match(text, /^goroutine \d+ \[[^\]]+\]:\n/);
+      const dump = parseGoroutineDump(data, file);
+      assert.ok(dump.goroutines > 0, `${file}: no goroutines parsed`);
       return { bytes: data.length };
     }
     case 'trace':
