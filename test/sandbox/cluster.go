@@ -230,7 +230,6 @@ func etcdMemberPod(n Node, all []Node) *corev1.Pod {
 		"--peer-key-file=" + certs + "etcd-peer-" + n.Name + ".key",
 		"--peer-client-cert-auth",
 		"--peer-trusted-ca-file=" + etcdCertsPodDir + "/configmaps/etcd-peer-client-ca/ca-bundle.crt",
-		"--unsafe-no-fsync",
 	}
 	mounts := []corev1.VolumeMount{
 		{Name: "cert-dir", MountPath: etcdCertsPodDir},
