@@ -1,0 +1,3 @@
+module etcd-profiler/bench/gen/bigheap
+
+go 1.24

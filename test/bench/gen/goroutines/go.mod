@@ -1,0 +1,3 @@
+module etcd-profiler/bench/gen/goroutines
+
+go 1.24
