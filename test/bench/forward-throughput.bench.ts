@@ -4,6 +4,7 @@
 // host's files, so this very Node binary runs it); "direct" reaches it at the node's IP on the sandbox bridge,
 // the forward reaches it at 127.0.0.1 inside the node's network namespace. Needs a running sandbox.
 import http from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startPortForward } from '../../src/cluster/portForward.ts';
 import { adminConfig, deletePod, sandboxInfo, waitForPod } from '../integration/helpers/sandbox.ts';
@@ -47,7 +48,7 @@ function mbps(bytes: number, ms: number): number {
   return bytes / (1024 * 1024) / (ms / 1000);
 }
 
-export async function run(): Promise<{ directMBps: number; forwardMBps: number; ratio: number }> {
+async function run(): Promise<{ directMBps: number; forwardMBps: number; ratio: number }> {
   const info = sandboxInfo();
   const kc = adminConfig();
   const node = info.nodes[0];
@@ -110,12 +111,12 @@ export async function run(): Promise<{ directMBps: number; forwardMBps: number; 
   }
 }
 
-if (import.meta.main) {
-  run().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(`forward-throughput failed: ${(err as Error).stack ?? String(err)}`);
-      process.exit(1);
-    },
-  );
+// Runs on load, like the other benches (`npm run bench` runs each file).
+try {
+  await run();
+} catch (err) {
+  console.error(`forward-throughput failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 }
