@@ -1,0 +1,27 @@
+// Worker thread: parses and groups a goroutine dump's text and indexes its lines, off the thread that
+// asked (the extension host stays responsive on a 100k-goroutine dump). Messages: {id, text, name} in,
+// {id, dump, index, ms} or {id, error} out. Bundled as dist/goroutineWorker.cjs.
+import { parentPort } from 'node:worker_threads';
+import { indexGoroutineText } from './goroutineIndex.ts';
+import { parseGoroutineText } from './goroutines.ts';
+
+export interface GroupRequest {
+  id: number;
+  text: string;
+  name: string;
+}
+
+parentPort?.on('message', (req: GroupRequest) => {
+  const t0 = performance.now();
+  try {
+    const dump = parseGoroutineText(req.text);
+    if (!dump) {
+      parentPort?.postMessage({ id: req.id, error: `${req.name} holds no goroutine headers; expected a goroutine dump (debug=1 or debug=2).` });
+      return;
+    }
+    const index = indexGoroutineText(req.text, dump);
+    parentPort?.postMessage({ id: req.id, dump, index, ms: performance.now() - t0 }, [index.starts.buffer, index.ends.buffer, index.groupLines.buffer]);
+  } catch (err) {
+    parentPort?.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+  }
+});
