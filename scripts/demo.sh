@@ -8,6 +8,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 export PATH="$repo/node_modules/.bin:$PATH"
 export ETCD_PROFILER_CACHE="${ETCD_PROFILER_CACHE:-$HOME/.cache/etcd-profiler}"
+export SANDBOX_DATA_DIR="${SANDBOX_DATA_DIR:-$repo/.sandbox}"
 say() { printf '\n[demo] %s\n' "$*"; }
 
 sandbox_pid="" server_pid="" demo_dir=""
@@ -49,11 +50,11 @@ node24="$(sed -n 's/^NODE=//p' <<<"$cs")"
 entry="$(sed -n 's/^ENTRY=//p' <<<"$cs")"
 
 say "starting the sandbox cluster (the first run builds Kubernetes and etcd from Go modules: many minutes)"
-rm -f .sandbox/info.json
+rm -f "$SANDBOX_DATA_DIR/info.json"
 setsid bash test/sandbox/run.sh > >(sed -u 's/^/[sandbox] /') 2>&1 </dev/null &
 sandbox_pid=$!
 start=$SECONDS
-until [[ -f .sandbox/info.json ]]; do
+until [[ -f "$SANDBOX_DATA_DIR/info.json" ]]; do
   if ! kill -0 "$sandbox_pid" 2>/dev/null; then
     sandbox_pid=""
     say "the sandbox stopped before it was ready (see its output above)"
@@ -86,7 +87,7 @@ port="${DEMO_PORT:-8080}"
 if ! "$node24" -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));s.listen(+process.argv[1],"127.0.0.1",()=>s.close())' "$port"; then
   port="$("$node24" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 fi
-KUBECONFIG="$repo/.sandbox/kubeconfig" PATH="$(dirname "$node24"):$PATH" \
+KUBECONFIG="$SANDBOX_DATA_DIR/kubeconfig" PATH="$(dirname "$node24"):$PATH" \
   setsid "$node24" "$entry" --auth none --bind-addr "127.0.0.1:$port" --disable-telemetry --disable-update-check \
   --disable-workspace-trust --disable-getting-started-override --ignore-last-opened "${dirs[@]}" "$repo" \
   >"$demo_dir/code-server.log" 2>&1 </dev/null &
@@ -101,7 +102,7 @@ cat <<EOF
 
   etcd Profiler demo is running.
     VS Code (code-server):  http://127.0.0.1:$port/
-    kubeconfig:             $repo/.sandbox/kubeconfig  (kubectl --kubeconfig .sandbox/kubeconfig get pods -A)
+    kubeconfig:             $SANDBOX_DATA_DIR/kubeconfig  (kubectl --kubeconfig $SANDBOX_DATA_DIR/kubeconfig get pods -A)
   Open the etcd Profiler icon in the activity bar. On a remote machine: ssh -L $port:127.0.0.1:$port <host>
   Press Ctrl-C to stop code-server and the sandbox.
 EOF

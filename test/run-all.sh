@@ -3,6 +3,7 @@
 # here (or one already running from `npm run sandbox`) — integration and end-to-end tests.
 # Prints a summary with the time of each phase; exits non-zero when any phase fails.
 #   env: SANDBOX_TIMEOUT   seconds to wait for the sandbox to be ready (default 2700: a cold build is slow)
+#        SANDBOX_DATA_DIR  the sandbox's data dir (default .sandbox), exported to the tests
 #        TEST_ONLY         space-separated phases to run (lint build package unit integration e2e);
 #                          integration and e2e start the sandbox
 set -uo pipefail
@@ -12,6 +13,7 @@ export PATH="$repo/node_modules/.bin:$PATH"
 results="$repo/test-results"
 logs="$results/logs"
 mkdir -p "$logs"
+export SANDBOX_DATA_DIR="${SANDBOX_DATA_DIR:-$repo/.sandbox}"
 shopt -s globstar nullglob
 
 node_version="$(node --version 2>/dev/null || true)"
@@ -72,7 +74,7 @@ sandbox_pid=""
 sandbox_log="$logs/sandbox.log"
 
 sandbox_running() {
-  local info="$repo/.sandbox/info.json" pid
+  local info="$SANDBOX_DATA_DIR/info.json" pid
   [[ -f "$info" ]] || return 1
   pid="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).pid ?? "")' "$info" 2>/dev/null)"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
@@ -82,16 +84,16 @@ start_sandbox() {
   local start=$SECONDS timeout="${SANDBOX_TIMEOUT:-2700}"
   printf '\n==> sandbox: npm run sandbox (log: %s)\n' "$sandbox_log"
   if sandbox_running; then
-    echo "a sandbox is already running (.sandbox/info.json): using it, and leaving it running"
+    echo "a sandbox is already running ($SANDBOX_DATA_DIR/info.json): using it, and leaving it running"
     record sandbox 0 0
     return 0
   fi
-  rm -f "$repo/.sandbox/info.json"
+  rm -f "$SANDBOX_DATA_DIR/info.json"
   # Its own process group, so stop_sandbox can signal everything it started.
   setsid bash test/sandbox/run.sh >"$sandbox_log" 2>&1 </dev/null &
   sandbox_pid=$!
   local last_report=$SECONDS
-  while [[ ! -f "$repo/.sandbox/info.json" ]]; do
+  while [[ ! -f "$SANDBOX_DATA_DIR/info.json" ]]; do
     if ! kill -0 "$sandbox_pid" 2>/dev/null; then
       wait "$sandbox_pid"; local rc=$?
       echo "the sandbox exited (status $rc) before it was ready; the end of its log:"

@@ -16,7 +16,8 @@ import { chromium, type Browser, type FrameLocator, type Locator, type Page } fr
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const resultsDir = join(repoRoot, 'test-results');
-export const sandboxDir = join(repoRoot, '.sandbox');
+/** Where `npm run sandbox` writes kubeconfigs and info.json (its --data-dir; env SANDBOX_DATA_DIR). */
+export const sandboxDir = process.env.SANDBOX_DATA_DIR || join(repoRoot, '.sandbox');
 const vsixPath = join(repoRoot, 'dist', 'etcd-profiler.vsix');
 const chromiumPath = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -149,8 +150,34 @@ export class Session {
     const item = this.page.locator('.activitybar li.action-item', { has: this.page.locator('a[aria-label^="etcd Profiler"]') }).first();
     await item.waitFor({ state: 'visible', timeout: 60_000 });
     if ((await item.getAttribute('aria-selected')) !== 'true') await item.click();
-    await this.page.mouse.move(700, 450); // no hover tooltip over the activity bar in screenshots
-    await this.sideBar.locator('.title-label', { hasText: /etcd Profiler/i }).first().waitFor({ timeout: 30_000 });
+    await this.dismissHover();
+    await this.sideBar.locator('.title-label', { hasText: /etcd Profiler/i }).first().waitFor({ timeout: 60_000 });
+  }
+
+  /** Moves the mouse off the activity bar so no hover tooltip stays in screenshots. */
+  async dismissHover(): Promise<void> {
+    const box = await this.page.locator('.part.editor').boundingBox();
+    await this.page.mouse.move(box ? box.x + box.width / 2 : 900, box ? box.y + box.height / 2 : 450, { steps: 5 });
+    await this.page.locator('.workbench-hover-container, .monaco-hover:not(.hidden)').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+  }
+
+  /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
+  async setSideBarWidth(width: number): Promise<void> {
+    const bar = await this.sideBar.boundingBox();
+    if (!bar) throw new Error('the side bar is not visible');
+    const edge = bar.x + bar.width;
+    let sashX: number | undefined;
+    for (const sash of await this.page.locator('.monaco-sash.vertical').all()) {
+      const box = await sash.boundingBox();
+      if (box && box.height > bar.height / 2 && Math.abs(box.x + box.width / 2 - edge) <= 4) sashX = box.x + box.width / 2;
+    }
+    if (sashX === undefined) throw new Error('no sash at the side bar\'s edge');
+    const y = bar.y + bar.height / 2;
+    await this.page.mouse.move(sashX, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(bar.x + width, y, { steps: 10 });
+    await this.page.mouse.up();
+    await this.dismissHover();
   }
 
   /** A row of a tree or list in the side bar whose text contains `text` (first match). */
@@ -189,10 +216,10 @@ export class Session {
     await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
     await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill('>' + title);
     const option = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await option.waitFor({ state: 'visible', timeout: 10_000 });
+    await option.waitFor({ state: 'visible', timeout: 30_000 });
     await option.click();
   }
 
@@ -208,7 +235,7 @@ export class Session {
     await target.click({ button: 'right' });
     for (const label of labels) {
       const entry = this.page.locator('.monaco-menu .action-item', { hasText: label }).first();
-      await entry.waitFor({ state: 'visible', timeout: 10_000 });
+      await entry.waitFor({ state: 'visible', timeout: 30_000 });
       if (label === labels[labels.length - 1]) await entry.click();
       else await entry.hover();
     }
@@ -358,8 +385,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     });
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench .activitybar').waitFor({ state: 'visible', timeout: 90_000 });
+    page.setDefaultTimeout(60_000);
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await page.locator('.monaco-workbench .activitybar').waitFor({ state: 'visible', timeout: 120_000 });
     return new Session({ page, url, workspace, logFile, browser, server, tempDirs });
   } catch (error) {
     await browser?.close().catch(() => undefined);

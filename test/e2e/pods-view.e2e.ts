@@ -18,6 +18,7 @@ test('the etcd Profiler view lists the sandbox pods', { timeout: 5 * 60_000 }, a
   const session = await startSession({ name: 'pods-view' });
   try {
     await session.openProfilerView();
+    await session.setSideBarWidth(560); // room for each pod's status, node and endpoint in the screenshot
     // Groups (context, namespaces) may start collapsed: open them all, then look for every pod.
     const deadline = Date.now() + 60_000;
     let rows: string[] = [];
