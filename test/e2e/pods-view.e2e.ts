@@ -25,12 +25,15 @@ test('the etcd Profiler view lists the sandbox pods', { timeout: 5 * 60_000 }, a
     while (Date.now() < deadline) {
       await session.expandAll();
       rows = await session.treeRows();
-      if (expected.every((name) => rows.some((row) => row.includes(name)))) break;
+      if (expected.every((name) => rows.some((row) => row.includes(name) && row.includes('Running')))) break;
       await session.page.waitForTimeout(1_000);
     }
     await session.screenshot('e2e-pods-view');
-    for (const name of expected) {
-      assert.ok(rows.some((row) => row.includes(name)), `the view shows ${name}; rows: ${JSON.stringify(rows)}`);
+    for (const pod of info.pods) {
+      const row = rows.find((r) => r.includes(pod.name));
+      assert.ok(row, `the view shows ${pod.name}; rows: ${JSON.stringify(rows)}`);
+      assert.match(row, /Running/, `${pod.name} is shown Running: ${row}`);
+      assert.ok(row.includes(pod.node), `${pod.name} is shown on ${pod.node}: ${row}`);
     }
   } finally {
     await session.close();
