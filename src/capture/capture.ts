@@ -39,6 +39,8 @@ export interface CaptureRequest {
   /** Active forwards to reuse; without one, or without a match, the capture opens and closes its own. */
   registry?: ForwardRegistry;
   insecureSkipVerify?: boolean;
+  /** Larger answers stop with a message and nothing is saved (default 1 GiB). */
+  maxBytes?: number;
   signal?: AbortSignal;
   onProgress?: (p: CaptureProgress) => void;
   /** Log lines for an output channel / stderr. Never receives key material. */
@@ -98,6 +100,7 @@ export async function capture(req: CaptureRequest): Promise<CaptureResult> {
         signal,
         log,
         quietSeconds: seconds,
+        maxBytes: req.maxBytes,
         onCertificates: () => progress({ phase: 'certificates', message: `Getting etcd's client certificate for ${req.pod}` }),
         onRequest: startCountdown,
         onBytes: (bytes) => progress({ phase: 'receiving', message: `Receiving ${kind.label}: ${bytes} bytes`, bytes }),

@@ -4,7 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { execInPod, type ExecResult } from '../cluster/exec.ts';
 import type { EtcdCertPaths } from '../cluster/etcdCerts.ts';
-import { CaptureError } from './validate.ts';
+import { CaptureError, DEFAULT_MAX_CAPTURE_BYTES, tooLargeError } from './validate.ts';
 import type { FetchResult } from './fetch.ts';
 
 export interface ExecFetchOptions {
@@ -22,6 +22,8 @@ export interface ExecFetchOptions {
   maxSeconds: number;
   signal?: AbortSignal;
   onBytes?: (received: number) => void;
+  /** Larger answers stop the command (default 1 GiB). */
+  maxBytes?: number;
 }
 
 type Tool = 'curl' | 'wget';
@@ -82,6 +84,7 @@ function toolError(tool: Tool, r: ExecResult, o: ExecFetchOptions): CaptureError
 /** Runs the request inside the pod; the answer has the same shape as fetchPprof's. */
 export async function execFetchPprof(o: ExecFetchOptions): Promise<FetchResult & { tool: Tool }> {
   let received = 0;
+  const max = o.maxBytes ?? DEFAULT_MAX_CAPTURE_BYTES;
   for (const tool of ['curl', 'wget'] as const) {
     let r: ExecResult;
     try {
@@ -92,6 +95,7 @@ export async function execFetchPprof(o: ExecFetchOptions): Promise<FetchResult &
         container: o.container,
         command: commandFor(tool, o),
         signal: o.signal,
+        maxBytes: max,
         onStdout: (chunk) => {
           received += chunk.length;
           o.onBytes?.(received);
@@ -99,6 +103,7 @@ export async function execFetchPprof(o: ExecFetchOptions): Promise<FetchResult &
       });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw new CaptureError('cancelled', 'Capture cancelled.');
+      if (/exceeded \d+ bytes/.test((err as Error).message)) throw tooLargeError(o.path, max);
       throw err;
     }
     if (missingTool(r)) continue;

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { serverIdentityCheck, sniFor, type EtcdTls } from '../cluster/etcdCerts.ts';
-import { CaptureError } from './validate.ts';
+import { CaptureError, DEFAULT_MAX_CAPTURE_BYTES, tooLargeError } from './validate.ts';
 
 export interface HttpTarget {
   scheme: 'http' | 'https';
@@ -62,7 +62,7 @@ export function describeNetError(err: NodeJS.ErrnoException, target: HttpTarget,
 
 export function fetchPprof(target: HttpTarget, path: string, options: FetchOptions = {}): Promise<FetchResult> {
   const { signal } = options;
-  const max = options.maxBytes ?? 1 << 30;
+  const max = options.maxBytes ?? DEFAULT_MAX_CAPTURE_BYTES;
   return new Promise<FetchResult>((resolve, reject) => {
     if (signal?.aborted) {
       reject(new CaptureError('cancelled', 'Capture cancelled.'));
@@ -103,7 +103,7 @@ export function fetchPprof(target: HttpTarget, path: string, options: FetchOptio
       res.on('data', (chunk: Buffer) => {
         received += chunk.length;
         if (received > max) {
-          fail(new CaptureError('failed', `The answer to ${path} is larger than ${max} bytes; stopped.`));
+          fail(tooLargeError(path, max));
           return;
         }
         chunks.push(chunk);

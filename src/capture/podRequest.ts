@@ -36,6 +36,8 @@ export interface PodRequestOptions {
   onBytes?: (received: number) => void;
   /** How long the server may legitimately stay silent (a CPU profile's duration), seconds. */
   quietSeconds?: number;
+  /** Larger answers stop with a `too-large` CaptureError (default 1 GiB). */
+  maxBytes?: number;
 }
 
 export interface PodAnswer extends FetchResult {
@@ -161,7 +163,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
       const answer = await fetchPprof(
         { scheme: endpoint.scheme, host: '127.0.0.1', port: session.localPort, tls: material, insecureSkipVerify: o.insecureSkipVerify },
         path,
-        { signal, onBytes: o.onBytes, idleTimeoutMs: (quiet + 30) * 1000 },
+        { signal, onBytes: o.onBytes, idleTimeoutMs: (quiet + 30) * 1000, maxBytes: o.maxBytes },
       ).catch((err: unknown) => {
         // The forward closed our socket because the API server refused the upgrade (403, 401, pod gone):
         // that, not the TLS or HTTP symptom, is what the user must hear.
@@ -187,6 +189,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
           certs,
           insecureSkipVerify: o.insecureSkipVerify,
           maxSeconds: quiet + 60,
+          maxBytes: o.maxBytes,
           signal,
           onBytes: o.onBytes,
         });

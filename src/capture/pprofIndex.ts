@@ -23,7 +23,7 @@ export function parsePprofIndex(html: string): PprofIndexEntry[] {
   // Rows with counts: <tr><td>12</td><td><a href='goroutine?debug=1'>goroutine</a></td></tr>
   for (const m of html.matchAll(/<td>\s*(\d+)\s*<\/td>\s*<td>\s*<a href=['"]?([A-Za-z0-9_.-]+)[^>]*>([^<]+)<\/a>/g)) {
     const name = m[3].trim();
-    entries.set(name, { name, count: Number(m[1]), kinds: kindsOf(name) });
+    if (name) entries.set(name, { name, count: Number(m[1]), kinds: kindsOf(name) });
   }
   // Links without counts (profile, trace, cmdline, symbol, full goroutine dump).
   for (const m of html.matchAll(/<a href=['"]?([A-Za-z0-9_.-]+)(\?[^'">]*)?['"]?>([^<]+)<\/a>/g)) {

@@ -16,6 +16,7 @@ export type CaptureErrorCode =
   | 'unauthorized'
   | 'pod-not-running'
   | 'port-taken'
+  | 'too-large'
   | 'failed';
 
 export class CaptureError extends Error {
@@ -29,6 +30,18 @@ export class CaptureError extends Error {
 
 /** Which program serves the endpoint: picks the switch a 404 names. */
 export type EndpointFlavor = 'etcd' | 'operator' | 'go';
+
+/** Default cap on one capture's size (the `etcdProfiler.maxCaptureMB` setting). */
+export const DEFAULT_MAX_CAPTURE_BYTES = 1 << 30;
+
+export function tooLargeError(path: string, max: number): CaptureError {
+  const mb = max / (1 << 20);
+  const shown = mb >= 1 ? `${Math.round(mb * 10) / 10} MiB` : `${max} bytes`;
+  return new CaptureError(
+    'too-large',
+    `The answer to ${path} is larger than ${shown} (the etcdProfiler.maxCaptureMB setting); stopped, nothing saved. Raise the setting to capture it.`,
+  );
+}
 
 export function pprofSwitch(flavor: EndpointFlavor): string {
   switch (flavor) {

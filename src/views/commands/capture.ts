@@ -16,16 +16,20 @@ export interface CaptureSettings {
   seconds: number;
   method: CaptureMethod;
   insecureSkipVerify: boolean;
+  /** Cap on one capture's size, bytes (setting `maxCaptureMB`). */
+  maxBytes: number;
 }
 
 export function captureSettings(): CaptureSettings {
   const c = getConfig();
   const seconds = c.get<number>('captureSeconds', 30);
   const method = c.get<string>('captureMethod', 'auto');
+  const maxMB = c.get<number>('maxCaptureMB', 1024);
   return {
     seconds: Number.isFinite(seconds) && seconds > 0 ? seconds : 30,
     method: method === 'forward' || method === 'exec' ? method : 'auto',
     insecureSkipVerify: c.get<boolean>('insecureSkipTLSVerify', false),
+    maxBytes: Math.round((Number.isFinite(maxMB) && maxMB > 0 ? maxMB : 1024) * (1 << 20)),
   };
 }
 
@@ -84,6 +88,7 @@ export async function runCapture(pctx: ProfilerContext, forwards: ForwardRegistr
             folder,
             registry: forwards,
             insecureSkipVerify: settings.insecureSkipVerify,
+            maxBytes: settings.maxBytes,
             signal: ac.signal,
             log: (line) => pctx.output.info(line),
             onProgress: (p) => {
