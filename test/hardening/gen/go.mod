@@ -1,0 +1,3 @@
+module etcd-profiler/hardening/gen
+
+go 1.26
