@@ -220,3 +220,14 @@ test('the webview never turns strings into HTML', () => {
   const dom = readFileSync(new URL('../../webview/dom.ts', import.meta.url), 'utf8');
   assert.match(dom, /createTextNode\(String\(c\)\)/);
 });
+
+test('a comparison sorts the top table by the size of the delta, growth and shrink alike', () => {
+  const top = {
+    frame: Int32Array.from([0, 1, 2, 3]),
+    flat: Float64Array.from([5, 5, 5, 5]),
+    cum: Float64Array.from([5, 5, 5, 5]),
+    delta: Float64Array.from([1, -30, 20, 0]),
+  };
+  const r = topRows(top, frames, 'count', 100, { key: 'delta', descending: true });
+  assert.deepEqual(r.rows.map((x) => x.delta), ['-30', '+20', '+1', '0']);
+});

@@ -153,6 +153,21 @@ export class FlameView {
     this.canvas.focus();
   }
 
+  /** Where a node is drawn, in CSS pixels relative to the canvas, if it is on screen (tests use it). */
+  locate(node: number): { x: number; y: number; w: number; h: number } | undefined {
+    const l = this.layout;
+    if (!l) return undefined;
+    let found: { x: number; y: number; w: number; h: number } | undefined;
+    const width = this.canvas.clientWidth;
+    forEachVisible(l, { zoom: this.zoom, width }, MIN_WIDTH, (i, left, w) => {
+      if (i !== node) return;
+      const d = l.data.depth[i];
+      const y = (this.orientation === 'icicle' ? d : l.maxDepth - d) * ROW - this.scroller.scrollTop + this.yOffset;
+      found = { x: left, y, w, h: ROW - 1 };
+    });
+    return found;
+  }
+
   private nodeAt(e: MouseEvent): number {
     if (!this.layout) return -1;
     const rect = this.canvas.getBoundingClientRect();

@@ -36,6 +36,8 @@ export function topRows(
   const by = sort.key === 'flatPct' ? 'flat' : sort.key === 'cumPct' ? 'cum' : sort.key;
   const sign = sort.descending ? -1 : 1;
   const num = (a: Float64Array) => (x: number, y: number) => sign * (a[x] - a[y]) || top.flat[y] - top.flat[x];
+  // Growth and shrink both matter in a comparison: delta sorts by magnitude.
+  const abs = (a: Float64Array) => (x: number, y: number) => sign * (Math.abs(a[x]) - Math.abs(a[y])) || a[y] - a[x];
   const str = (f: (i: number) => string) => (x: number, y: number) => sign * f(x).localeCompare(f(y));
   const cmp =
     by === 'flat'
@@ -44,7 +46,7 @@ export function topRows(
         ? num(top.cum)
         : by === 'delta'
           ? top.delta
-            ? num(top.delta)
+            ? abs(top.delta)
             : num(top.flat)
           : by === 'name'
             ? str((i) => frames.names[top.frame[i]])
