@@ -24,6 +24,15 @@ const builds = [
     external: ['vscode'],
   },
   {
+    // Goroutine grouping off the extension host's thread (src/views/goroutines).
+    ...common,
+    entryPoints: ['src/profile/goroutineWorker.ts'],
+    outfile: 'dist/goroutineWorker.cjs',
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+  },
+  {
     ...common,
     entryPoints: ['src/cli.ts'],
     outfile: 'dist/cli.js',

@@ -7,6 +7,7 @@ import { registerCaptureCommands } from './views/commands/captureCommands.ts';
 import { refresh } from './views/commands/refresh.ts';
 import { selectContext } from './views/commands/selectContext.ts';
 import { showOutput } from './views/commands/showOutput.ts';
+import { setupGoroutines } from './views/goroutines/index.ts';
 import { ClusterService } from './views/kube.ts';
 import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
@@ -26,7 +27,8 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.addKubeconfig', addKubeconfig);
   registerCommand('etcdProfiler.showOutput', showOutput);
   registerCaptureCommands(ctx, pctx, registerCommand);
-  setupProfileViewer(ctx, pctx);
+  const viewer = setupProfileViewer(ctx, pctx);
+  setupGoroutines(ctx, pctx, viewer.sourceLinks);
 
   return pctx;
 }

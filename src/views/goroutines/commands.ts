@@ -1,0 +1,140 @@
+// Commands of the Goroutines view and dumps: filters, open a dump, compare two dumps.
+import * as vscode from 'vscode';
+import { maybeGunzip } from '../../profile/decode.ts';
+import { diffGoroutineDumps, formatGoroutineDiff } from '../../profile/goroutineDiff.ts';
+import type { GoroutineGrouper, GroupedDump } from '../../profile/goroutineWorkerClient.ts';
+import { listCaptureFiles } from '../captureFiles.ts';
+import type { ProfilerContext } from '../profilerContext.ts';
+import { compilePattern, type GroupFilter } from './filters.ts';
+import { DIFF_SCHEME, docName, GOROUTINE_LANGUAGE, isGoroutineDump, type GoroutineModels } from './models.ts';
+import type { GoroutinesView } from './panel.ts';
+
+export async function filterByState(view: GoroutinesView): Promise<void> {
+  const m = view.current;
+  if (!m) return;
+  const current = view.currentFilter;
+  const picks = Object.entries(m.dump.states).map(([state, n]) => ({ label: state, description: `${n} goroutines`, picked: current.states.includes(state) }));
+  const chosen = await vscode.window.showQuickPick(picks, { canPickMany: true, title: 'Goroutines: show states (none: all)' });
+  if (!chosen) return;
+  view.setFilter({ ...current, states: chosen.map((c) => c.label) });
+}
+
+export async function filterByWait(view: GoroutinesView): Promise<void> {
+  const current = view.currentFilter;
+  const value = await vscode.window.showInputBox({
+    title: 'Goroutines: blocked at least … minutes',
+    prompt: 'Show groups whose longest wait reaches this many minutes (0: no filter)',
+    value: String(current.minWaitMinutes),
+    validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A whole number of minutes'),
+  });
+  if (value === undefined) return;
+  view.setFilter({ ...current, minWaitMinutes: Number(value.trim()) });
+}
+
+export async function filterByFunction(view: GoroutinesView): Promise<void> {
+  const current = view.currentFilter;
+  const value = await vscode.window.showInputBox({
+    title: 'Goroutines: function, package or file',
+    prompt: 'Regular expression matched against every frame (case-insensitive); empty: no filter',
+    value: current.pattern ?? '',
+    validateInput: (v) => {
+      try {
+        compilePattern(v);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  });
+  if (value === undefined) return;
+  view.setFilter({ ...current, pattern: value.trim() || undefined });
+}
+
+export function clearFilters(view: GoroutinesView): void {
+  const none: GroupFilter = { states: [], minWaitMinutes: 0 };
+  view.setFilter(none);
+}
+
+/** Opens a dump file as text in the dump language. */
+export async function openDump(uri?: vscode.Uri): Promise<vscode.TextEditor | undefined> {
+  const target =
+    uri ??
+    (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Open Goroutine Dump', filters: { 'Goroutine dumps': ['txt', 'goroutines'], 'All files': ['*'] } }))?.[0];
+  if (!target) return undefined;
+  let doc = await vscode.workspace.openTextDocument(target);
+  if (doc.languageId !== GOROUTINE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
+  return vscode.window.showTextDocument(doc, { preview: false });
+}
+
+/** Read-only comparison reports, by URI. */
+export class DiffDocuments implements vscode.TextDocumentContentProvider {
+  private readonly reports = new Map<string, string>();
+
+  add(uri: vscode.Uri, text: string): void {
+    this.reports.set(uri.toString(), text);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.reports.get(uri.toString()) ?? '# this comparison is no longer available; run Compare Goroutine Dumps again';
+  }
+}
+
+async function load(uri: vscode.Uri, models: GoroutineModels, grouper: GoroutineGrouper): Promise<GroupedDump> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open && open.languageId === GOROUTINE_LANGUAGE) return models.get(open);
+  const bytes = maybeGunzip(await vscode.workspace.fs.readFile(uri), docName(uri));
+  return grouper.group(new TextDecoder().decode(bytes), docName(uri));
+}
+
+async function pickBase(current: vscode.Uri, pctx: ProfilerContext): Promise<vscode.Uri | undefined> {
+  type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const seen = new Set<string>([current.toString()]);
+  const picks: Pick[] = [];
+  for (const d of vscode.workspace.textDocuments) {
+    if (!isGoroutineDump(d) || seen.has(d.uri.toString())) continue;
+    seen.add(d.uri.toString());
+    picks.push({ label: docName(d.uri), description: 'open', detail: d.uri.fsPath, uri: d.uri });
+  }
+  try {
+    for (const f of await listCaptureFiles(pctx.captures.root.fsPath)) {
+      const uri = vscode.Uri.file(f.path);
+      if (!/goroutine-debug[12]/.test(f.path) || seen.has(uri.toString())) continue;
+      seen.add(uri.toString());
+      picks.push({ label: f.segments[f.segments.length - 1], description: f.segments.slice(0, -1).join('/'), detail: f.path, uri });
+    }
+  } catch {
+    // no captures folder
+  }
+  picks.push({ label: '$(folder-opened) Browse…' });
+  const chosen = await vscode.window.showQuickPick(picks, { title: `Compare ${docName(current)} with an earlier dump (the base)`, matchOnDescription: true, matchOnDetail: true });
+  if (!chosen) return undefined;
+  if (chosen.uri) return chosen.uri;
+  return (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Base goroutine dump', defaultUri: vscode.Uri.joinPath(current, '..') }))?.[0];
+}
+
+/** Compare Goroutine Dumps: `current` (default: the active or shown dump) against `base` (asked). */
+export async function compareDumps(
+  deps: { models: GoroutineModels; grouper: GoroutineGrouper; view: GoroutinesView; diffs: DiffDocuments; pctx: ProfilerContext },
+  currentArg?: vscode.Uri,
+  baseArg?: vscode.Uri,
+): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document;
+  let current = currentArg ?? (active && isGoroutineDump(active) ? active.uri : deps.view.document?.uri);
+  current ??= (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Goroutine dump to compare (the later one)' }))?.[0];
+  if (!current) return undefined;
+  const base = baseArg ?? (await pickBase(current, deps.pctx));
+  if (!base) return undefined;
+  const [b, c] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Comparing goroutine dumps…' }, () =>
+    Promise.all([load(base, deps.models, deps.grouper), load(current, deps.models, deps.grouper)]),
+  );
+  const diff = diffGoroutineDumps(b.dump, c.dump);
+  const text = formatGoroutineDiff(diff, base.fsPath || docName(base), current.fsPath || docName(current));
+  const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: `/${docName(current)} vs ${docName(base)}.goroutines-diff`, query: String(Date.now()) });
+  deps.diffs.add(uri, text);
+  let doc = await vscode.workspace.openTextDocument(uri);
+  doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
+  await vscode.window.showTextDocument(doc, { preview: false });
+  const k = diff.counts;
+  deps.pctx.output.info(`Compared ${current.fsPath} with ${base.fsPath}: ${diff.before} → ${diff.after} goroutines; ${k.grew} grew, ${k.shrank} shrank, ${k.appeared} appeared, ${k.vanished} vanished`);
+  return uri;
+}

@@ -1,0 +1,128 @@
+// Editor features of the goroutine dump language: `file:line` links (opened through the profile viewer's
+// source resolver), folding per goroutine (debug=2) or per record (debug=1), and an outline of groups by
+// state and top function.
+import * as vscode from 'vscode';
+import { fileLineSpan } from '../../profile/goroutineIndex.ts';
+import type { GoroutineGroup } from '../../profile/goroutines.ts';
+import { blockAt, GOROUTINE_LANGUAGE, type GoroutineModels } from './models.ts';
+
+export const OPEN_FRAME_COMMAND = 'etcdProfiler.goroutines.openFrame';
+/** Beyond this many links a document gets no more (a 100k-goroutine dump has ~1M location lines). */
+export const MAX_LINKS = 50_000;
+
+export function frameCommandUri(file: string, line: number): vscode.Uri {
+  return vscode.Uri.parse(`command:${OPEN_FRAME_COMMAND}?${encodeURIComponent(JSON.stringify([file, line]))}`);
+}
+
+export class DumpLinkProvider implements vscode.DocumentLinkProvider {
+  provideDocumentLinks(doc: vscode.TextDocument, token: vscode.CancellationToken): vscode.DocumentLink[] {
+    const links: vscode.DocumentLink[] = [];
+    for (let i = 0; i < doc.lineCount && links.length < MAX_LINKS; i++) {
+      if ((i & 4095) === 0 && token.isCancellationRequested) break;
+      const text = doc.lineAt(i).text;
+      const c = text.charCodeAt(0);
+      if (c !== 9 && c !== 32 && c !== 35) continue; // location lines start with a tab (debug=2) or `#` (debug=1)
+      const span = fileLineSpan(text);
+      if (!span) continue;
+      const link = new vscode.DocumentLink(new vscode.Range(i, span.start, i, span.end), frameCommandUri(span.file, span.line));
+      link.tooltip = `Open ${span.file.split('/').pop()}:${span.line}`;
+      links.push(link);
+    }
+    return links;
+  }
+}
+
+/** Blank-line separated paragraphs: folding for text that does not group (comparison reports). */
+function paragraphs(doc: vscode.TextDocument): vscode.FoldingRange[] {
+  const out: vscode.FoldingRange[] = [];
+  let start = -1;
+  for (let i = 0; i <= doc.lineCount; i++) {
+    const blank = i === doc.lineCount || doc.lineAt(i).isEmptyOrWhitespace;
+    if (!blank && start < 0) start = i;
+    if (blank && start >= 0) {
+      if (i - 1 > start) out.push(new vscode.FoldingRange(start, i - 1, vscode.FoldingRangeKind.Region));
+      start = -1;
+    }
+  }
+  return out;
+}
+
+export class DumpFoldingProvider implements vscode.FoldingRangeProvider {
+  private readonly models: GoroutineModels;
+
+  constructor(models: GoroutineModels) {
+    this.models = models;
+  }
+
+  async provideFoldingRanges(doc: vscode.TextDocument): Promise<vscode.FoldingRange[]> {
+    const m = await this.models.tryGet(doc);
+    if (!m || m.index.starts.length === 0) return paragraphs(doc);
+    const out: vscode.FoldingRange[] = [];
+    const { starts, ends } = m.index;
+    for (let b = 0; b < starts.length; b++) if (ends[b] > starts[b]) out.push(new vscode.FoldingRange(starts[b], ends[b], vscode.FoldingRangeKind.Region));
+    return out;
+  }
+}
+
+const PLUMBING = /^(runtime|internal\/[\w/]+|sync|sync\/atomic|time|os\/signal|syscall|internal)\./;
+
+/** The first frame outside the runtime and sync plumbing: what the goroutine is doing for the program. */
+export function ownFrame(g: Pick<GoroutineGroup, 'frames'>): string | undefined {
+  return g.frames.find((f) => !PLUMBING.test(f.function))?.function;
+}
+
+export class DumpSymbolProvider implements vscode.DocumentSymbolProvider {
+  private readonly models: GoroutineModels;
+
+  constructor(models: GoroutineModels) {
+    this.models = models;
+  }
+
+  async provideDocumentSymbols(doc: vscode.TextDocument): Promise<vscode.DocumentSymbol[]> {
+    const m = await this.models.tryGet(doc);
+    if (!m) return [];
+    const { dump, index } = m;
+    const byState = new Map<string, vscode.DocumentSymbol[]>();
+    const totals = new Map<string, number>();
+    dump.groups.forEach((g, i) => {
+      const line = index.groupLines[i];
+      if (line < 0) return;
+      const b = blockAt(index.starts, index.ends, line);
+      const end = b >= 0 ? index.ends[b] : line;
+      const top = g.frames[0]?.function ?? '(no frames)';
+      const own = ownFrame(g);
+      const wait = g.waitMinutes[1] > 0 ? (g.waitMinutes[0] === g.waitMinutes[1] ? `, ${g.waitMinutes[0]} min` : `, ${g.waitMinutes[0]}-${g.waitMinutes[1]} min`) : '';
+      const sym = new vscode.DocumentSymbol(
+        `${g.count} × ${top}`,
+        `${own && own !== top ? own : ''}${wait}`,
+        vscode.SymbolKind.Function,
+        new vscode.Range(line, 0, end, doc.lineAt(Math.min(end, doc.lineCount - 1)).text.length),
+        new vscode.Range(line, 0, line, doc.lineAt(line).text.length),
+      );
+      const list = byState.get(g.state) ?? [];
+      list.push(sym);
+      byState.set(g.state, list);
+      totals.set(g.state, (totals.get(g.state) ?? 0) + g.count);
+    });
+    const out: vscode.DocumentSymbol[] = [];
+    for (const state of Object.keys(dump.states)) {
+      const children = byState.get(state);
+      if (!children?.length) continue;
+      const first = children.reduce((a, s) => (s.range.start.isBefore(a) ? s.range.start : a), children[0].range.start);
+      const last = children.reduce((a, s) => (s.range.end.isAfter(a) ? s.range.end : a), children[0].range.end);
+      const sym = new vscode.DocumentSymbol(state, `${totals.get(state)} goroutines, ${children.length} groups`, vscode.SymbolKind.Namespace, new vscode.Range(first, last), children[0].selectionRange);
+      sym.children = children;
+      out.push(sym);
+    }
+    return out;
+  }
+}
+
+export function registerLanguageFeatures(models: GoroutineModels): vscode.Disposable {
+  const selector: vscode.DocumentSelector = { language: GOROUTINE_LANGUAGE };
+  return vscode.Disposable.from(
+    vscode.languages.registerDocumentLinkProvider(selector, new DumpLinkProvider()),
+    vscode.languages.registerFoldingRangeProvider(selector, new DumpFoldingProvider(models)),
+    vscode.languages.registerDocumentSymbolProvider(selector, new DumpSymbolProvider(models), { label: 'Goroutine groups' }),
+  );
+}

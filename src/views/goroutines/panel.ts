@@ -1,0 +1,219 @@
+// The Goroutines view: the groups of the current dump (the last goroutine dump shown in an editor) like
+// panicparse prints them — count, state, wait range, top frames, creator — largest first, with filters by
+// state, minimum wait and function/package regex. Clicking a group reveals its first goroutine in the text;
+// clicking a frame opens its source.
+import * as vscode from 'vscode';
+import type { GoroutineFrame, GoroutineGroup } from '../../profile/goroutines.ts';
+import type { GroupedDump } from '../../profile/goroutineWorkerClient.ts';
+import type { SourceLinks } from '../sourceLinks.ts';
+import { describeFilter, filterGroups, isFiltered, NO_FILTER, waitLabel, type GroupFilter } from './filters.ts';
+import { ownFrame } from './languageFeatures.ts';
+import { docName, isGoroutineDump, type GoroutineModels } from './models.ts';
+
+export const GOROUTINES_VIEW = 'etcdProfiler.goroutines';
+export const REVEAL_GROUP_COMMAND = 'etcdProfiler.goroutines.revealGroup';
+export const OPEN_SOURCE_COMMAND = 'etcdProfiler.goroutines.openSource';
+const TOP_FRAMES = 3;
+
+type Node =
+  | { kind: 'summary' }
+  | { kind: 'group'; index: number }
+  | { kind: 'frame'; group: number; frame: GoroutineFrame; creator: boolean; position: number };
+
+function shortFile(file: string): string {
+  const parts = file.split('/');
+  return parts.slice(-2).join('/');
+}
+
+function frameLabel(f: GoroutineFrame): string {
+  return f.file ? `${f.function}  ${shortFile(f.file)}:${f.line}` : f.function;
+}
+
+export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly models: GoroutineModels;
+  private readonly disposables: vscode.Disposable[] = [];
+  private view?: vscode.TreeView<Node>;
+  private doc?: vscode.TextDocument;
+  private model?: GroupedDump;
+  private error?: string;
+  private shown: number[] = [];
+  private filter: GroupFilter = NO_FILTER;
+  private loading = 0;
+
+  constructor(models: GoroutineModels) {
+    this.models = models;
+  }
+
+  static setup(ctx: vscode.ExtensionContext, models: GoroutineModels, sourceLinks: SourceLinks): GoroutinesView {
+    const provider = new GoroutinesView(models);
+    const view = vscode.window.createTreeView(GOROUTINES_VIEW, { treeDataProvider: provider, showCollapseAll: true });
+    provider.view = view;
+    provider.disposables.push(
+      view,
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e && isGoroutineDump(e.document)) void provider.show(e.document);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === provider.doc) void provider.show(e.document);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d === provider.doc) provider.clear();
+      }),
+      vscode.commands.registerCommand(REVEAL_GROUP_COMMAND, (index: number) => provider.revealGroup(index)),
+      vscode.commands.registerCommand(OPEN_SOURCE_COMMAND, (f: GoroutineFrame) => sourceLinks.open(f.file, f.line, f.function)),
+    );
+    ctx.subscriptions.push(provider);
+    const active = vscode.window.activeTextEditor?.document;
+    if (active && isGoroutineDump(active)) void provider.show(active);
+    else void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', false);
+    return provider;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+
+  get document(): vscode.TextDocument | undefined {
+    return this.doc;
+  }
+
+  get current(): GroupedDump | undefined {
+    return this.model;
+  }
+
+  get currentFilter(): GroupFilter {
+    return this.filter;
+  }
+
+  /** Groups `doc` (in the worker) and shows it; resolves when the view shows it. */
+  async show(doc: vscode.TextDocument): Promise<void> {
+    const ticket = ++this.loading;
+    this.doc = doc;
+    if (this.view) this.view.message = `Grouping the goroutines of ${docName(doc.uri)}…`;
+    try {
+      const model = await vscode.window.withProgress({ location: { viewId: GOROUTINES_VIEW } }, () => this.models.get(doc));
+      if (ticket !== this.loading) return;
+      this.model = model;
+      this.error = undefined;
+    } catch (err) {
+      if (ticket !== this.loading) return;
+      this.model = undefined;
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+    void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', true);
+    this.apply();
+  }
+
+  private clear(): void {
+    this.loading++;
+    this.doc = undefined;
+    this.model = undefined;
+    this.error = undefined;
+    this.shown = [];
+    if (this.view) {
+      this.view.message = undefined;
+      this.view.description = undefined;
+    }
+    void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', false);
+    this.changed.fire(undefined);
+  }
+
+  setFilter(filter: GroupFilter): void {
+    this.filter = filter;
+    void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesFiltered', isFiltered(filter));
+    this.apply();
+  }
+
+  private apply(): void {
+    const m = this.model;
+    this.shown = m ? filterGroups(m.dump.groups, this.filter) : [];
+    if (this.view) {
+      this.view.description = this.doc ? docName(this.doc.uri) : undefined;
+      if (this.error) this.view.message = this.error;
+      else if (m && isFiltered(this.filter)) {
+        const n = this.shown.reduce((s, i) => s + m.dump.groups[i].count, 0);
+        this.view.message = `Filter ${describeFilter(this.filter)}: ${n} of ${m.dump.goroutines} goroutines, ${this.shown.length} of ${m.dump.groups.length} groups.`;
+      } else this.view.message = undefined;
+    }
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: Node): Node[] {
+    const m = this.model;
+    if (!m) return [];
+    if (!node) return [{ kind: 'summary' }, ...this.shown.map((index): Node => ({ kind: 'group', index }))];
+    if (node.kind !== 'group') return [];
+    const g = m.dump.groups[node.index];
+    const frames: Node[] = g.frames.map((frame, position) => ({ kind: 'frame', group: node.index, frame, creator: false, position }));
+    if (g.createdBy) frames.push({ kind: 'frame', group: node.index, frame: g.createdBy, creator: true, position: g.frames.length });
+    return frames;
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    const m = this.model;
+    if (!m) return new vscode.TreeItem('');
+    if (node.kind === 'summary') {
+      const states = Object.entries(m.dump.states).map(([s, n]) => `${n} ${s}`).join(', ');
+      const item = new vscode.TreeItem(`${m.dump.goroutines} goroutines in ${m.dump.groups.length} groups`);
+      item.description = m.dump.format === 'debug=1' ? 'debug=1: no states or waits' : states;
+      item.tooltip = `${m.dump.format} dump, ${m.dump.goroutines} goroutines${m.dump.headerTotal >= 0 ? ` (header: total ${m.dump.headerTotal})` : ''}\n${states}\nGrouped in ${m.ms.toFixed(0)} ms ${m.inWorker ? 'in a worker thread' : 'in the extension host'}.`;
+      item.iconPath = new vscode.ThemeIcon('pulse');
+      item.contextValue = 'goroutineSummary';
+      return item;
+    }
+    if (node.kind === 'group') return this.groupItem(m.dump.groups[node.index], node.index);
+    const f = node.frame;
+    const item = new vscode.TreeItem(node.creator ? `created by ${f.function}` : f.function);
+    item.description = f.file ? `${shortFile(f.file)}:${f.line}` : undefined;
+    item.tooltip = f.file ? `${f.function}\n${f.file}:${f.line}` : f.function;
+    item.iconPath = new vscode.ThemeIcon(node.creator ? 'debug-start' : 'symbol-function');
+    item.contextValue = 'goroutineFrame';
+    if (f.file) item.command = { command: OPEN_SOURCE_COMMAND, title: 'Open Source', arguments: [f] };
+    return item;
+  }
+
+  private groupItem(g: GoroutineGroup, index: number): vscode.TreeItem {
+    const wait = waitLabel(g.waitMinutes);
+    const top = g.frames[0];
+    const own = ownFrame(g);
+    const item = new vscode.TreeItem(`${g.count} × ${g.state}${wait ? `, ${wait}` : ''}`, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `group-${index}-${g.count}-${g.state}-${top?.function ?? ''}`;
+    item.description = [own ?? top?.function ?? '(no frames)', top?.file ? `${shortFile(top.file)}:${top.line}` : ''].filter(Boolean).join('  ');
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${g.count}** goroutine${g.count === 1 ? '' : 's'} · \`${g.state}\`${wait ? ` · waiting ${wait}` : ''}${g.lockedToThread ? ` · ${g.lockedToThread} locked to thread` : ''}\n\n`);
+    const lines = g.frames.slice(0, 12).map(frameLabel);
+    if (g.frames.length > 12) lines.push(`… ${g.frames.length - 12} more frames`);
+    if (g.createdBy) lines.push(`created by ${frameLabel(g.createdBy)}`);
+    md.appendCodeblock(lines.join('\n'), 'text');
+    if (g.ids.length) md.appendMarkdown(`\ngoroutines ${g.ids.slice(0, 10).join(', ')}${g.ids.length > 10 ? ', …' : ''}`);
+    item.tooltip = md;
+    item.iconPath = new vscode.ThemeIcon(g.state === 'running' || g.state === 'runnable' ? 'play' : 'debug-pause');
+    item.contextValue = 'goroutineGroup';
+    item.command = { command: REVEAL_GROUP_COMMAND, title: 'Reveal First Goroutine', arguments: [index] };
+    return item;
+  }
+
+  /** Shows the first goroutine (debug=2) or record (debug=1) of a group in the dump's editor. */
+  async revealGroup(index: number): Promise<void> {
+    const m = this.model;
+    const doc = this.doc;
+    if (!m || !doc) return;
+    const line = m.index.groupLines[index];
+    if (line === undefined || line < 0) {
+      void vscode.window.showInformationMessage('This group has no place in the text to reveal.');
+      return;
+    }
+    const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, preview: false });
+    const range = new vscode.Range(line, 0, line, doc.lineAt(line).text.length);
+    editor.selection = new vscode.Selection(range.start, range.end);
+    editor.revealRange(range, vscode.TextEditorRevealType.AtTop);
+  }
+
+  /** Top frames of a group as one line, for pickers. */
+  static summary(g: GoroutineGroup): string {
+    return g.frames.slice(0, TOP_FRAMES).map((f) => f.function).join(' ← ');
+  }
+}
