@@ -2,6 +2,14 @@
 import { fitLabel } from './label.ts';
 import { forEachVisible, type FlameLayout } from './layout.ts';
 
+/** Longest name or tooltip put into an export: a crafted profile's megabyte-long name in each of 10k frames
+ * would otherwise make gigabytes of SVG or text. */
+export const MAX_EXPORT_TEXT = 2000;
+
+export function clipText(s: string, max = MAX_EXPORT_TEXT): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
@@ -39,7 +47,7 @@ export function flameToSvg(l: FlameLayout, o: SvgOptions): string {
     const label = o.label(i);
     const shown = fitLabel(label, Math.floor((w - 6) / charW));
     parts.push(
-      `<g><title>${escapeXml(o.tooltip(i))}</title>` +
+      `<g><title>${escapeXml(clipText(o.tooltip(i)))}</title>` +
         `<rect x="${left.toFixed(1)}" y="${y}" width="${Math.max(0.5, w - 1).toFixed(1)}" height="${o.rowHeight - 1}" fill="${escapeXml(o.fill(i))}"/>` +
         (shown ? `<text x="${(left + 3).toFixed(1)}" y="${y + o.rowHeight - 5}" fill="${escapeXml(o.text(i))}">${escapeXml(shown)}</text>` : '') +
         `</g>`,
@@ -61,7 +69,7 @@ export function flameToText(l: FlameLayout, zoom: number, line: (node: number) =
       i = end[i];
       continue;
     }
-    out.push('  '.repeat(depth[i] - base) + line(i));
+    out.push('  '.repeat(depth[i] - base) + clipText(line(i)));
     i++;
   }
   return out.join('\n') + '\n';
