@@ -10,7 +10,6 @@ import { diffProfiles } from './profile/diff.ts';
 import { ProfileError } from './profile/errors.ts';
 import { parseGoroutineDump } from './profile/goroutines.ts';
 import type { GoroutineDump } from './profile/goroutines.ts';
-import { captureCliCommand } from './capture/cliCapture.ts';
 import { buildTop } from './profile/top.ts';
 import type { TopResult } from './profile/top.ts';
 import type { Granularity, Profile } from './profile/types.ts';
@@ -191,31 +190,42 @@ export function formatGoroutinesText(dump: GoroutineDump): string {
   return out.join('\n');
 }
 
-/** The subcommands. Others (e.g. `capture`) add one entry here. */
-export const COMMANDS: Record<string, Command> = {
+/**
+ * The subcommands: one entry each, either the command or a loader for it (loaded only when used,
+ * so heavy dependencies stay out of the other commands' startup).
+ */
+export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
   top: { usage: TOP_USAGE, summary: 'flat and cum per function, line or file, like go tool pprof -top', run: runTop },
   goroutines: { usage: GOROUTINES_USAGE, summary: 'goroutines of a dump grouped by state and stack', run: runGoroutines },
-  capture: captureCliCommand(UsageError),
+  capture: () => import('./capture/cliCapture.ts').then((m) => m.captureCliCommand(UsageError)),
 };
 
-function help(): string {
+async function load(entry: Command | (() => Promise<Command>)): Promise<Command> {
+  return typeof entry === 'function' ? entry() : entry;
+}
+
+async function help(): Promise<string> {
   const lines = ['Usage:'];
-  for (const c of Object.values(COMMANDS)) lines.push(`  ${c.usage}`, `      ${c.summary}`);
+  for (const entry of Object.values(COMMANDS)) {
+    const c = await load(entry);
+    lines.push(`  ${c.usage}`, `      ${c.summary}`);
+  }
   return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help() + '\n');
+    process.stdout.write((await help()) + '\n');
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`etcd-profiler: unknown command "${name}". ${help()}\n`);
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
+    process.stderr.write(`etcd-profiler: unknown command "${name}". ${await help()}\n`);
     return 2;
   }
   try {
+    const command = await load(entry);
     const text = await command.run(rest);
     if (text) await writeOut(text + '\n');
     return 0;

@@ -4,6 +4,7 @@
 // - cum: every distinct node of a sample's stack gets the sample's value once, however often it
 //   appears in that stack; flat: the innermost frame of the leaf location gets it;
 // - total: the sum of |value| over all samples (over the base only, for a diff; see diff.ts).
+import { stackCursor } from './columns.ts';
 import { ProfileError } from './errors.ts';
 import type { FrameTable, Granularity, Profile } from './types.ts';
 
@@ -171,10 +172,12 @@ function isBaseSample(labels: readonly { key: string; str: string }[]): boolean 
 export function computeTotal(profile: Profile, sampleIndex: number): number {
   let total = 0;
   let baseTotal = 0;
-  for (const s of profile.samples) {
-    const v = Math.abs(s.values[sampleIndex]);
+  const cursor = stackCursor(profile, sampleIndex);
+  for (let i = 0; i < cursor.count; i++) {
+    const v = Math.abs(cursor.load(i));
     total += v;
-    if (s.labels.length && isBaseSample(s.labels)) baseTotal += v;
+    const labels = cursor.labels();
+    if (labels.length && isBaseSample(labels)) baseTotal += v;
   }
   return baseTotal > 0 ? baseTotal : total;
 }
@@ -196,7 +199,7 @@ export function aggregate(profile: Profile, options: AggregateOptions = {}): Agg
   const cum = new Float64Array(n);
   const seen = new Int32Array(n).fill(-1);
   const byLocation = nodes.byLocation;
-  const samples = profile.samples;
+  const cursor = stackCursor(profile, sampleIndex);
   const markers = options.inlineMarkers === true;
   // For the inline markers: which locations were walked, and which nodes were entered from another
   // location (a call edge that is not inline).
@@ -209,13 +212,12 @@ export function aggregate(profile: Profile, options: AggregateOptions = {}): Agg
     for (const ln of byLocation) for (let j = 0; j < ln.length - 1; j++) inlineTarget[ln[j]] = 1;
   }
 
-  for (let si = 0; si < samples.length; si++) {
-    const s = samples[si];
-    const w = s.values[sampleIndex];
+  for (let si = 0; si < cursor.count; si++) {
+    const w = cursor.load(si);
     if (w === 0) continue;
-    const locs = s.locations;
+    const { locs, lo } = cursor;
     let parent = -1;
-    for (let i = locs.length - 1; i >= 0; i--) {
+    for (let i = cursor.hi - 1; i >= lo; i--) {
       const ln = byLocation[locs[i]];
       if (usedLocation) {
         usedLocation[locs[i]] = 1;

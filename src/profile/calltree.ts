@@ -2,6 +2,7 @@
 // callers / callees of one node, computed as pprof's graph edges are.
 import { BASE_LABEL, buildNodes, resolveSampleIndex } from './aggregate.ts';
 import type { Nodes } from './aggregate.ts';
+import { stackCursor } from './columns.ts';
 import { filterProfile } from './filter.ts';
 import type { FlameData, Profile, ViewSelection } from './types.ts';
 
@@ -20,8 +21,8 @@ export interface TreeOptions {
   withDelta?: boolean;
 }
 
-function isBase(s: Profile['samples'][number]): boolean {
-  for (const l of s.labels) if (l.key === BASE_LABEL) return true;
+function isBase(labels: readonly { key: string }[]): boolean {
+  for (const l of labels) if (l.key === BASE_LABEL) return true;
   return false;
 }
 
@@ -52,16 +53,17 @@ export function callTree(profile: Profile, sampleIndex: number, granularity: Vie
     if (withDelta) { const d = new Float64Array(cap); d.set(delta); delta = d; }
   };
 
-  for (const s of profile.samples) {
-    const w = s.values[sampleIndex];
+  const cursor = stackCursor(profile, sampleIndex);
+  for (let si = 0; si < cursor.count; si++) {
+    const w = cursor.load(si);
     if (w === 0) continue;
-    const base = withDelta && s.labels.length > 0 && isBase(s);
+    const base = withDelta && isBase(cursor.labels());
     const cw = base ? 0 : w;
     let cur = 0;
     cum[0] += cw;
     if (withDelta) delta[0] += w;
-    const locs = s.locations;
-    for (let i = locs.length - 1; i >= 0; i--) {
+    const { locs, lo } = cursor;
+    for (let i = cursor.hi - 1; i >= lo; i--) {
       const ln = byLocation[locs[i]];
       for (let j = ln.length - 1; j >= 0; j--) {
         const f = ln[j];
@@ -185,15 +187,17 @@ export function neighbors(profile: Profile, selection: ViewSelection, frame: num
   let cum = 0;
   const seenIn = new Set<number>();
   const seenOut = new Set<number>();
-  for (const s of filtered.samples) {
-    const w = s.values[sampleIndex];
+  const cursor = stackCursor(filtered, sampleIndex);
+  for (let si = 0; si < cursor.count; si++) {
+    const w = cursor.load(si);
     if (w === 0) continue;
     let parent = -1;
     let inStack = false;
     seenIn.clear();
     seenOut.clear();
-    for (let i = s.locations.length - 1; i >= 0; i--) {
-      const ln = table.byLocation[s.locations[i]];
+    const { locs, lo } = cursor;
+    for (let i = cursor.hi - 1; i >= lo; i--) {
+      const ln = table.byLocation[locs[i]];
       for (let j = ln.length - 1; j >= 0; j--) {
         const n = ln[j];
         if (n === target) inStack = true;

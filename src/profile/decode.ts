@@ -4,9 +4,12 @@
 import { gunzipSync } from 'node:zlib';
 import { Profile as PprofProfile } from 'pprof-format';
 import { ProfileError } from './errors.ts';
-import { simplifyFunctionNames } from './names.ts';
+import { withColumns } from './columns.ts';
+import { displayName } from './names.ts';
 import { removeUninteresting } from './prune.ts';
-import type { Line, Location, Mapping, Profile, ProfileFunction, Sample, SampleLabel, ValueType } from './types.ts';
+import type { Line, Location, Mapping, Profile, ProfileFunction, SampleLabel, ValueType } from './types.ts';
+import { splitSamples, WireError } from './samples.ts';
+import type { RawSamples, SplitProfile } from './samples.ts';
 import { checkProfileWire } from './wire.ts';
 
 /** Decompressed inputs larger than this are refused (a gzip bomb would otherwise exhaust memory). */
@@ -82,17 +85,24 @@ export function decodeProfile(input: Uint8Array, name = 'the file', options: Dec
   if (data.length === 0) {
     throw new ProfileError('empty', `${name} is an empty gzip stream; expected a pprof profile.`);
   }
-  const problem = checkProfileWire(data);
+  let split: SplitProfile;
+  try {
+    split = splitSamples(data);
+  } catch (err) {
+    if (err instanceof WireError) throw notAProfile(data, name, gz, err.message);
+    throw err;
+  }
+  const problem = checkProfileWire(split.rest);
   if (problem) throw notAProfile(data, name, gz, problem);
   let raw: PprofProfile;
   try {
-    raw = PprofProfile.decode(data);
+    raw = PprofProfile.decode(split.rest);
   } catch (err) {
     throw notAProfile(data, name, gz, String((err as Error).message ?? err));
   }
-  const profile = convert(raw, name);
+  const profile = convert(raw, split.samples, name, !options.raw);
   if (options.raw) return profile;
-  return removeUninteresting(simplifyFunctionNames(profile));
+  return removeUninteresting(profile);
 }
 
 function notAProfile(data: Uint8Array, name: string, gz: boolean, detail: string): ProfileError {
@@ -134,7 +144,7 @@ function unsigned(v: Numeric): number {
   return typeof v === 'number' ? v : Number(BigInt.asUintN(64, v));
 }
 
-function convert(raw: PprofProfile, name: string): Profile {
+function convert(raw: PprofProfile, rawSamples: RawSamples, name: string, simplifyNames: boolean): Profile {
   const strings = raw.stringTable.strings;
   if (strings.length === 0 || strings[0] !== '') throw invalid(name, 'the string table does not start with the empty string');
   const str = (v: Numeric, what: string): string => {
@@ -181,13 +191,15 @@ function convert(raw: PprofProfile, name: string): Profile {
     if (id === 0) throw invalid(name, 'a function has id 0');
     if (functionIndex.has(id)) throw invalid(name, `function id ${id} appears twice`);
     functionIndex.set(id, functions.length);
-    functions.push({
+    const fn = {
       id,
       name: str(f.name, 'a function name'),
       systemName: str(f.systemName, 'a function system name'),
       filename: str(f.filename, 'a function file name'),
       startLine: signed(f.startLine, name, 'a start line'),
-    });
+    };
+    if (simplifyNames) fn.name = displayName(fn);
+    functions.push(fn);
   }
 
   const locations: Location[] = [];
@@ -220,42 +232,53 @@ function convert(raw: PprofProfile, name: string): Profile {
   }
 
   const nTypes = sampleTypes.length;
-  const samples: Sample[] = new Array(raw.sample.length);
-  const noLabels: readonly SampleLabel[] = Object.freeze([]);
-  for (let si = 0; si < raw.sample.length; si++) {
-    const s = raw.sample[si];
-    if (s.value.length !== nTypes) {
-      throw invalid(name, `a sample has ${s.value.length} values but there are ${nTypes} sample types`);
-    }
-    const values = new Array<number>(nTypes);
-    for (let i = 0; i < nTypes; i++) {
-      const v = s.value[i];
-      values[i] = typeof v === 'number' ? v : signed(v, name, 'a sample value');
-    }
-    const ids = s.locationId;
-    const locs = new Array<number>(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      const v = ids[i];
-      let index: number | undefined;
-      if (sequentialLocations && typeof v === 'number' && v >= 1 && v <= locations.length) index = v - 1;
-      else index = locationIndex.get(unsigned(v));
-      if (index === undefined) throw invalid(name, `a sample refers to missing location ${unsigned(v)}`);
-      locs[i] = index;
-    }
-    const labels = s.label.length === 0 ? noLabels : s.label.map((lb) => ({
-      key: str(lb.key, 'a label key'),
-      str: str(lb.str, 'a label value'),
-      num: approx(lb.num),
-      numUnit: str(lb.numUnit, 'a label unit'),
-    }));
-    samples[si] = { locations: locs, values, labels };
+  const { count, idStart, ids, valueStart, values, labelStart, labelPool } = rawSamples;
+  for (let i = 0; i < count; i++) {
+    const n = valueStart[i + 1] - valueStart[i];
+    if (n !== nTypes) throw invalid(name, `a sample has ${n} values but there are ${nTypes} sample types`);
   }
+  // Location ids become location indices in place.
+  const nLocations = locations.length;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    const index = sequentialLocations ? (id >= 1 && id <= nLocations ? id - 1 : undefined) : locationIndex.get(id);
+    if (index === undefined) throw invalid(name, `a sample refers to missing location ${id}`);
+    ids[i] = index;
+  }
+  const noLabels: readonly SampleLabel[] = Object.freeze([]);
+  const labels = new Array<readonly SampleLabel[]>(count).fill(noLabels);
+  if (labelPool.length > 0) {
+    // Heap profiles label every sample with its object size: share equal label lists.
+    const lists = new Map<string, readonly SampleLabel[]>();
+    for (let i = 0; i < count; i++) {
+      const a = labelStart[i];
+      const b = labelStart[i + 1];
+      if (a === b) continue;
+      let key = '';
+      for (let j = 4 * a; j < 4 * b; j += 4) key += `${labelPool[j]},${labelPool[j + 1]},${labelPool[j + 2]},${labelPool[j + 3]};`;
+      let list = lists.get(key);
+      if (!list) {
+        const items: SampleLabel[] = [];
+        for (let j = 4 * a; j < 4 * b; j += 4) {
+          items.push(Object.freeze({
+            key: str(labelPool[j], 'a label key'),
+            str: str(labelPool[j + 1], 'a label value'),
+            num: labelPool[j + 2],
+            numUnit: str(labelPool[j + 3], 'a label unit'),
+          }));
+        }
+        list = Object.freeze(items);
+        lists.set(key, list);
+      }
+      labels[i] = list;
+    }
+  }
+  const columns = { count, nTypes, idStart, ids, values, labels };
 
   const defaultSampleType = str(raw.defaultSampleType, 'the default sample type');
-  return {
+  return withColumns({
     sampleTypes,
     defaultSampleType,
-    samples,
     locations,
     functions,
     mappings,
@@ -267,5 +290,5 @@ function convert(raw: PprofProfile, name: string): Profile {
     keepFrames: str(raw.keepFrames, 'keep_frames'),
     comments: raw.comment.map((c) => str(c, 'a comment')),
     docUrl: str(raw.docUrl, 'doc_url'),
-  };
+  }, columns);
 }

@@ -16,10 +16,13 @@ export interface SampleLabel {
 }
 
 export interface Sample {
-  /** Indices into `Profile.locations`, leaf (innermost call) first, as in profile.proto. */
-  locations: readonly number[];
-  /** One value per `Profile.sampleTypes` entry. */
-  values: readonly number[];
+  /**
+   * Indices into `Profile.locations`, leaf (innermost call) first, as in profile.proto. Decoded
+   * samples share one buffer: treat as read-only and copy (`slice`) before changing.
+   */
+  locations: Int32Array;
+  /** One value per `Profile.sampleTypes` entry (read-only, shared like `locations`). */
+  values: Float64Array;
   labels: readonly SampleLabel[];
 }
 
