@@ -206,7 +206,8 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
       void vscode.window.showInformationMessage('This group has no place in the text to reveal.');
       return;
     }
-    const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false, preview: false });
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn, preserveFocus: false, preview: false });
     const range = new vscode.Range(line, 0, line, doc.lineAt(line).text.length);
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.AtTop);

@@ -1,0 +1,197 @@
+// Goroutine dumps in code-server, on a debug=2 dump captured from the sandbox operator through the extension
+// (Pods view ▸ Capture ▸ Goroutine Dump (debug=2)): the dump opens in a tab in the dump language with several
+// colours; Ctrl+click on a `file:line` of the operator's main package opens that Go file of this checkout
+// (test/sandbox/operator) at that line; the Goroutines view lists groups whose counts add up to the dump's
+// total, and clicking a group selects its first goroutine's header in the text. Screenshots in test-results/.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Locator } from 'playwright-core';
+import { repoRoot, sandboxInfo, startSession, type Session } from './harness.ts';
+
+/** Capture files named goroutine-debug2-*.txt under the workspace's .profiles, newer than `since`. */
+function newDumps(since: number): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(dir, n);
+      const st = statSync(p);
+      if (st.isDirectory() && depth < 6) walk(p, depth + 1);
+      else if (/^goroutine-debug2-.*\.txt$/.test(n) && st.mtimeMs >= since) out.push(p);
+    }
+  };
+  walk(join(repoRoot, '.profiles'), 0);
+  return out;
+}
+
+/** Right-click, then walk the menu with the keyboard (mouse clicks on submenu entries are not taken in code-server). */
+async function menu(s: Session, target: Locator, ...labels: string[]): Promise<void> {
+  await target.click({ button: 'right' });
+  await s.page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 30_000 });
+  for (const [i, label] of labels.entries()) {
+    let found = false;
+    for (let n = 0; n < 20 && !found; n++) {
+      await s.page.keyboard.press('ArrowDown');
+      await s.page.waitForTimeout(100);
+      found = (await s.page.locator('.monaco-menu .action-item.focused').last().innerText().catch(() => '')).trim().startsWith(label);
+    }
+    if (!found) throw new Error(`menu entry ${label} not found`);
+    await s.page.keyboard.press(i === labels.length - 1 ? 'Enter' : 'ArrowRight');
+    await s.page.waitForTimeout(300);
+  }
+}
+
+/** The pane of one view in the side bar, by its title. */
+function pane(s: Session, title: string): Locator {
+  return s.sideBar.locator('.pane', { has: s.page.locator(`.pane-header[aria-label^="${title}"]`) }).first();
+}
+
+async function statusText(s: Session, id: string): Promise<string> {
+  return (await s.page.locator(`[id="${id}"]`).first().innerText().catch(() => '')).trim();
+}
+
+async function waitForStatus(s: Session, id: string, re: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await statusText(s, id);
+    if (re.test(last)) return last;
+    await s.page.waitForTimeout(250);
+  }
+  throw new Error(`status bar ${id} shows "${last}", expected ${re}`);
+}
+
+/** Every row of a (virtualized) tree pane, by scrolling through it. */
+async function allRows(s: Session, p: Locator): Promise<string[]> {
+  const rows = new Map<number, string>();
+  const list = p.locator('.monaco-list').first();
+  await list.hover();
+  for (let i = 0; i < 60; i++) {
+    const before = rows.size;
+    for (const r of await p.locator('.monaco-list-row').all()) {
+      const index = Number(await r.getAttribute('data-index'));
+      rows.set(index, (await r.innerText()).replace(/\s+/g, ' ').trim());
+    }
+    if (i > 0 && rows.size === before) break;
+    await s.page.mouse.wheel(0, 300);
+    await s.page.waitForTimeout(200);
+  }
+  await s.page.mouse.wheel(0, -100_000);
+  return [...rows.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+}
+
+test('goroutine dump: coloured tab, file:line opens the Go source, Goroutines view adds up', { timeout: 10 * 60_000 }, async () => {
+  const info = sandboxInfo();
+  const operator = info.pods.find((p) => p.namespace === 'openshift-etcd-operator')?.name;
+  assert.ok(operator, 'the sandbox runs an operator pod');
+  const started = Date.now();
+  const session = await startSession({ name: 'goroutines', workspace: repoRoot, viewport: { width: 1500, height: 1000 } });
+  try {
+    await session.openProfilerView();
+    await session.setSideBarWidth(560);
+    // Capture through the extension, as a user does.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && !(await session.treeRows()).some((r) => r.includes(operator))) {
+      await session.expandAll();
+      await session.page.waitForTimeout(500);
+    }
+    await menu(session, await session.waitForTreeItem(operator), 'Capture', 'Goroutine Dump (debug=2)');
+    await session.waitForEditorTab(/goroutine-debug2-.*\.txt/, 90_000);
+    const files = newDumps(started - 1000);
+    assert.equal(files.length, 1, `one new dump under .profiles: ${files.join(', ')}`);
+    const file = files[0];
+    const text = readFileSync(file, 'utf8');
+    const lines = text.split('\n');
+    const total = lines.filter((l) => /^goroutine \d+ .*\[.*\]:$/.test(l)).length;
+    assert.ok(total > 10, `the dump holds goroutines (${total})`);
+
+    // The dump language, and colours from its grammar.
+    await waitForStatus(session, 'status.editor.mode', /Goroutine Dump/);
+    await session.page.waitForTimeout(1000);
+    const colours = await session.page.evaluate(() => {
+      const spans = [...document.querySelectorAll('.editor-group-container.active .view-lines .view-line span span')];
+      return [...new Set(spans.map((s) => getComputedStyle(s).color))];
+    });
+    assert.ok(colours.length >= 5, `the grammar colours headers, states, functions, paths, numbers: ${JSON.stringify(colours)}`);
+    await session.screenshot('e2e-goroutines-dump');
+
+    // A file:line of the operator's main package: go to its line, Ctrl+click the link.
+    const target = lines.findIndex((l) => /^\t\S*sandbox\/operator\/\w+\.go:\d+/.test(l));
+    assert.ok(target >= 0, 'the dump has a frame of the operator main package');
+    const m = /sandbox\/operator\/(\w+\.go):(\d+)/.exec(lines[target]);
+    assert.ok(m);
+    const [, goFile, goLine] = m;
+    await session.page.locator('.editor-group-container.active .monaco-editor').first().click();
+    await session.page.keyboard.press('Control+g');
+    const input = session.page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(String(target + 1));
+    await input.press('Enter');
+    await session.page.waitForTimeout(500);
+    const viewLine = session.page.locator('.editor-group-container.active .view-line', { hasText: `operator/${goFile}:${goLine}` }).first();
+    await viewLine.waitFor();
+    const link = viewLine.locator('.detected-link').first();
+    await link.waitFor({ timeout: 30_000 });
+    await link.click({ modifiers: ['Control'] });
+    await session.waitForEditorTab(new RegExp(`^${goFile.replace('.', '\\.')}`), 30_000);
+    await waitForStatus(session, 'status.editor.selection', new RegExp(`Ln ${goLine},`));
+    const tabs = await session.editorTabs();
+    assert.ok(tabs.some((t) => t.startsWith(goFile)), JSON.stringify(tabs));
+    const hover = await session.page.locator('.tabs-container .tab.active').first().getAttribute('title');
+    if (hover) assert.ok(hover.includes(join('test', 'sandbox', 'operator', goFile)) || hover.includes('sandbox/operator'), hover);
+    await session.screenshot('e2e-goroutines-source');
+
+    // Back to the dump; the Goroutines view shows its groups.
+    await (await session.waitForEditorTab(/goroutine-debug2-/)).click();
+    for (const title of ['Pods', 'Captures']) {
+      const header = session.sideBar.locator(`.pane-header[aria-label^="${title}"]`).first();
+      if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+    }
+    const gpane = pane(session, 'Goroutines');
+    const gheader = session.sideBar.locator('.pane-header[aria-label^="Goroutines"]').first();
+    if ((await gheader.getAttribute('aria-expanded')) !== 'true') await gheader.click();
+    await gpane.locator('.monaco-list-row', { hasText: /goroutines in \d+ groups/ }).first().waitFor({ timeout: 60_000 });
+    const rows = await allRows(session, gpane);
+    const summary = rows.find((r) => /goroutines in \d+ groups/.test(r)) ?? '';
+    const sm = /(\d+) goroutines in (\d+) groups/.exec(summary);
+    assert.ok(sm, summary);
+    const groups = rows.filter((r) => /^\d+ × /.test(r));
+    const sum = groups.reduce((s, r) => s + Number(/^(\d+) × /.exec(r)?.[1]), 0);
+    assert.equal(Number(sm[1]), total, 'the view counts every goroutine of the file');
+    assert.equal(groups.length, Number(sm[2]), 'one row per group');
+    assert.equal(sum, total, 'group counts add up to the total');
+    const counts = groups.map((r) => Number(/^(\d+) × /.exec(r)?.[1]));
+    assert.deepEqual(counts, [...counts].sort((a, b) => b - a), 'largest group first');
+
+    // Clicking the largest group selects its first goroutine's header line in the dump.
+    // (Put the cursor on the last line first, so the status bar shows the move.)
+    await session.page.locator('.editor-group-container.active .monaco-editor').first().click();
+    await session.page.keyboard.press('Control+End');
+    const atEnd = await waitForStatus(session, 'status.editor.selection', new RegExp(`Ln ${lines.length},`));
+    await gpane.locator('.monaco-list-row', { hasText: groups[0].slice(0, 20) }).first().click();
+    const deadline2 = Date.now() + 30_000;
+    let sel = atEnd;
+    while (sel === atEnd && Date.now() < deadline2) {
+      await session.page.waitForTimeout(250);
+      sel = await statusText(session, 'status.editor.selection');
+    }
+    const ln = Number(/Ln (\d+)/.exec(sel)?.[1]);
+    const header = /^goroutine \d+ \[([^,\]]+)/.exec(lines[ln - 1]);
+    assert.ok(header, `line ${ln} is a goroutine header: ${lines[ln - 1]}`);
+    assert.ok(groups[0].includes(`× ${header[1]}`), `line ${ln} (${lines[ln - 1]}) is a goroutine of ${groups[0]}`);
+    await session.page.waitForTimeout(500);
+    await session.screenshot('e2e-goroutines-panel');
+  } catch (error) {
+    await session.screenshot('e2e-goroutines-failure').catch(() => undefined);
+    throw new Error(`${String(error)}; notifications: ${JSON.stringify(await session.notifications().catch(() => []))}`, { cause: error });
+  } finally {
+    await session.close();
+  }
+});
