@@ -20,7 +20,7 @@ parentPort?.on('message', (req: GroupRequest) => {
       return;
     }
     const index = indexGoroutineText(req.text, dump);
-    parentPort?.postMessage({ id: req.id, dump, index, ms: performance.now() - t0 }, [index.starts.buffer, index.ends.buffer, index.groupLines.buffer]);
+    parentPort?.postMessage({ id: req.id, dump, index, ms: performance.now() - t0 }, [index.starts.buffer as ArrayBuffer, index.ends.buffer as ArrayBuffer, index.groupLines.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort?.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
   }
