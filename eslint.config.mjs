@@ -11,6 +11,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts (build, config) are not type-checked: declare the Node globals they use.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     // The layers that run under the CLI and plain Node tests must not import vscode.
     files: ['src/cluster/**', 'src/capture/**', 'src/profile/**', 'src/cli.ts', 'webview/**'],
     rules: {

@@ -1,5 +1,6 @@
 // Builds the three bundles: the extension host (CommonJS, `vscode` external), the CLI (ESM, node)
 // and the profile panel's front end (browser). `--production` minifies, `--watch` rebuilds on change.
+import { rmSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -64,5 +65,7 @@ if (watch) {
     await ctx.watch();
   }
 } else {
+  // Chunk names carry content hashes: drop the previous build's, or the .vsix collects every old one.
+  rmSync('dist/cli-chunks', { recursive: true, force: true });
   await Promise.all(builds.map((options) => esbuild.build(options)));
 }

@@ -77,10 +77,13 @@ const LOG_HEAD_BYTES = 64 * 1024;
 /** A failure that concerns the whole context: unreachable server, rejected credentials. */
 export class ContextError extends Error {
   readonly kind: 'unreachable' | 'unauthorized' | 'failed';
-  constructor(kind: ContextError['kind'], message: string, options?: { cause?: unknown }) {
+  /** The root cause in a few words, e.g. `connect ECONNREFUSED 127.0.0.1:6443` or `401 Unauthorized`. */
+  readonly detail: string;
+  constructor(kind: ContextError['kind'], message: string, options?: { cause?: unknown; detail?: string }) {
     super(message, options);
     this.name = 'ContextError';
     this.kind = kind;
+    this.detail = options?.detail ?? message;
   }
 }
 
@@ -99,6 +102,15 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The message of the innermost cause (undici's "fetch failed" wraps the socket error). */
+function rootMessage(err: unknown): string | undefined {
+  let last: string | undefined;
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && e.message) last = e.message;
+  }
+  return last;
+}
+
 function messageOf(err: unknown): string {
   const parts: string[] = [];
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -114,13 +126,19 @@ export function contextErrorOf(err: unknown, context: string, server?: string): 
   if (err instanceof ContextError) return err;
   const status = statusOf(err);
   if (status === 401) {
-    return new ContextError('unauthorized', `The cluster of context "${context}" rejected the credentials (401). Log in again (oc login) or refresh the token.`, { cause: err });
+    return new ContextError('unauthorized', `The cluster of context "${context}" rejected the credentials (401). Log in again (oc login) or refresh the token.`, {
+      cause: err,
+      detail: '401 Unauthorized',
+    });
   }
   if (status === undefined) {
     const code = networkCode(err);
     const text = messageOf(err);
     const at = server ? ` at ${server}` : '';
-    return new ContextError('unreachable', `Cannot reach the API server of context "${context}"${at}: ${code && !text.includes(code) ? `${code}, ` : ''}${text}`, { cause: err });
+    return new ContextError('unreachable', `Cannot reach the API server of context "${context}"${at}: ${code && !text.includes(code) ? `${code}, ` : ''}${text}`, {
+      cause: err,
+      detail: rootMessage(err) ?? code ?? text,
+    });
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 // The extension's view of the kubeconfig: which contexts exist, which one the user focuses on, an API client
 // and an endpoint cache per context. Reloads when the setting or the kubeconfig files change (`oc login`).
+import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -107,19 +108,40 @@ export class ClusterService implements vscode.Disposable {
     return discoverPods(this.coreApi(context), context, { goPods: selectors, cache, server });
   }
 
+  /**
+   * Reloads when a kubeconfig file is written, created or removed (`oc login` rewrites it). Node's watcher on the
+   * parent folder, because VS Code's file watcher does not report files outside the workspace reliably.
+   */
   private watchFiles(files: string[]): void {
     for (const d of this.fileWatchers) d.dispose();
-    this.fileWatchers = files.map((file) => {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), basename(file)));
-      const onChange = () => {
-        this.output.info(`Kubeconfig ${file} changed: reloading`);
-        this.reload();
-      };
-      w.onDidChange(onChange);
-      w.onDidCreate(onChange);
-      w.onDidDelete(onChange);
-      return w;
-    });
+    this.fileWatchers = [];
+    const byDir = new Map<string, Set<string>>();
+    for (const f of files) {
+      const names = byDir.get(dirname(f)) ?? new Set<string>();
+      names.add(basename(f));
+      byDir.set(dirname(f), names);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    for (const [dir, names] of byDir) {
+      let watcher: FSWatcher;
+      try {
+        watcher = watch(dir, { persistent: false }, (_event, name) => {
+          if (name !== null && !names.has(String(name))) return;
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => {
+            this.output.info(`Kubeconfig changed in ${dir}: reloading`);
+            this.reload();
+          }, 300);
+        });
+      } catch {
+        continue; // the folder does not exist (yet): nothing to watch
+      }
+      watcher.on('error', () => watcher.close());
+      this.fileWatchers.push(new vscode.Disposable(() => {
+        if (timer) clearTimeout(timer);
+        watcher.close();
+      }));
+    }
   }
 
   dispose(): void {

@@ -157,9 +157,14 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     }
   }
 
-  private async setState(state: PodsViewState, message?: string): Promise<void> {
+  /**
+   * Sets the context key the welcome content keys on. VS Code hides welcome content while a TreeView.message is
+   * set, so the problem in a few words goes in the view's description (next to its title) instead; the full text
+   * is in the output channel.
+   */
+  private async setState(state: PodsViewState, detail?: string): Promise<void> {
     this.state = state;
-    if (this.view) this.view.message = message;
+    if (this.view) this.view.description = detail;
     await vscode.commands.executeCommand('setContext', 'etcdProfiler.podsState', state);
   }
 
@@ -185,11 +190,11 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
       contexts = this.kube.contexts();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      await this.setState(err instanceof NoKubeconfigError ? 'noKubeconfig' : 'badKubeconfig', message);
+      await this.setState(err instanceof NoKubeconfigError ? 'noKubeconfig' : 'badKubeconfig', err instanceof NoKubeconfigError ? 'no kubeconfig' : message);
       return [];
     }
     if (contexts.length === 0) {
-      await this.setState('noContexts', 'The kubeconfig has no contexts.');
+      await this.setState('noContexts', 'no contexts in the kubeconfig');
       return [];
     }
     // The selected context decides the empty states; other contexts show their errors under their own root.
@@ -197,14 +202,14 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     try {
       const d = await this.discovery(selected.name);
       if (nothingFound(d)) {
-        await this.setState('noNamespaces', `Context "${selected.name}": no etcd operator or etcd member pods found.`);
+        await this.setState('noNamespaces', `${selected.name}: no etcd pods`);
         return [];
       }
       void this.startWatch(d);
     } catch (err) {
       const kind = err instanceof ContextError ? err.kind : 'failed';
-      const message = err instanceof Error ? err.message : String(err);
-      await this.setState(kind === 'unauthorized' ? 'unauthorized' : 'unreachable', message);
+      const detail = err instanceof ContextError ? err.detail : err instanceof Error ? err.message : String(err);
+      await this.setState(kind === 'unauthorized' ? 'unauthorized' : 'unreachable', `${selected.name}: ${detail}`);
       return [];
     }
     await this.setState('ok');

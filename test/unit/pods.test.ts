@@ -149,10 +149,14 @@ test('a 403 stays on its group; unreachable and 401 fail the whole context', asy
     assert.ok(err instanceof ContextError);
     assert.equal(err.kind, 'unreachable');
     assert.match(err.message, /context "down" at https:\/\/127\.0\.0\.1:6443: fetch failed: connect ECONNREFUSED/);
+    assert.equal(err.detail, 'connect ECONNREFUSED 127.0.0.1:6443');
     return true;
   });
   const unauthorized = new ApiException(401, 'Unauthorized', {}, {});
-  await assert.rejects(discoverPods(fakeApi({ 'openshift-etcd-operator': unauthorized }).api, 'expired'), (err: unknown) => err instanceof ContextError && err.kind === 'unauthorized');
+  await assert.rejects(
+    discoverPods(fakeApi({ 'openshift-etcd-operator': unauthorized }).api, 'expired'),
+    (err: unknown) => err instanceof ContextError && err.kind === 'unauthorized' && err.detail === '401 Unauthorized',
+  );
 });
 
 test('log detection: later containers are tried, results cached per uid and restart count, fallbacks say why', async () => {
