@@ -2,39 +2,12 @@
 // files; toggled by "etcd Profiler: Toggle Profile Line Annotations".
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { aggregateView } from '../profile/top.ts';
 import { scaledLabel, percentage } from '../profile/units.ts';
-import type { LoadedProfile } from './profilePanel/model.ts';
+import { valuesByFileLine, type LineValue, type LoadedProfile } from './profilePanel/model.ts';
 import type { SourceLinks } from './sourceLinks.ts';
 
 export const TOGGLE_ANNOTATIONS_COMMAND = 'etcdProfiler.toggleLineAnnotations';
 const STATE_KEY = 'etcdProfiler.lineAnnotations';
-
-interface LineValue {
-  flat: number;
-  cum: number;
-}
-
-/** Per build-path file: line → values. Pure, so it can be tested without VS Code. */
-export function valuesByFileLine(loaded: LoadedProfile, sampleIndex: number): { unit: string; total: number; files: Map<string, Map<number, LineValue>> } {
-  const agg = aggregateView(loaded.profile, { sampleIndex, granularity: 'lines' });
-  const files = new Map<string, Map<number, LineValue>>();
-  const infos = agg.nodes.infos;
-  for (let i = 0; i < infos.length; i++) {
-    const { file, line } = infos[i];
-    if (!file || !line || (agg.flat[i] === 0 && agg.cum[i] === 0)) continue;
-    let lines = files.get(file);
-    if (!lines) files.set(file, (lines = new Map()));
-    const v = lines.get(line);
-    // Several functions on one line (inlining): flat adds up, cum is the largest, since the
-    // inlined callee's samples are contained in its caller's.
-    if (v) {
-      v.flat += agg.flat[i];
-      v.cum = Math.max(v.cum, agg.cum[i]);
-    } else lines.set(line, { flat: agg.flat[i], cum: agg.cum[i] });
-  }
-  return { unit: agg.unit, total: agg.total, files };
-}
 
 export class LineAnnotations implements vscode.Disposable {
   private enabled: boolean;

@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import { buildView, defaultOptions, loadProfile } from '../../src/views/profilePanel/model.ts';
 import { repoRoot } from '../e2e/harness.ts';
 import { deliver, openPanelPage, stagePayload } from '../e2e/webviewPage.ts';
+import type { BrowserWindow } from '../e2e/browserGlobals.ts';
+
+// page.evaluate callbacks run in Chromium; see browserGlobals.ts.
+declare const window: BrowserWindow;
+declare function requestAnimationFrame(cb: (t: number) => void): number;
 
 const PATHS = 25000;
 const cache = process.env.ETCD_PROFILER_CACHE ?? join(homedir(), '.cache', 'etcd-profiler');

@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { repoRoot, sandboxDir, startSession, type Session } from './harness.ts';
+import type { BrowserWindow } from './browserGlobals.ts';
+
+// page.evaluate callbacks run in Chromium; see browserGlobals.ts.
+declare const window: BrowserWindow;
 
 const NAMESPACE = 'openshift-etcd-operator';
 

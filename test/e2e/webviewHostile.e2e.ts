@@ -9,6 +9,11 @@ import { test } from 'node:test';
 import { buildView, defaultOptions, loadProfile } from '../../src/views/profilePanel/model.ts';
 import { repoRoot } from './harness.ts';
 import { deliver, openPanelPage, stagePayload } from './webviewPage.ts';
+import type { BrowserDocument, BrowserWindow, BrowserElement, BrowserRoot } from './browserGlobals.ts';
+
+// page.evaluate callbacks run in Chromium; see browserGlobals.ts.
+declare const window: BrowserWindow;
+declare const document: BrowserDocument;
 
 const HOSTILE = [
   '<img src=x onerror="alert(1)">main.evil',
@@ -49,21 +54,21 @@ test('hostile names and paths stay text in the flame graph, top table, call tree
     await page.waitForTimeout(300);
 
     const dom = await page.evaluate(() => {
-      const all: Element[] = [];
-      const walk = (root: Document | ShadowRoot) => {
-        root.querySelectorAll('*').forEach((e) => {
+      const all: BrowserElement[] = [];
+      const walk = (root: BrowserRoot) => {
+        for (const e of Array.from(root.querySelectorAll('*'))) {
           all.push(e);
           if (e.shadowRoot) walk(e.shadowRoot);
-        });
+        }
       };
       walk(document);
       const text = document.body.innerText;
-      const gridText = [...document.querySelectorAll('vscode-data-grid-cell')].map((c) => c.textContent ?? '').join('\n');
+      const gridText = Array.from(document.querySelectorAll('vscode-data-grid-cell')).map((c) => c.textContent ?? '').join('\n');
       const app = (window as unknown as { __profileApp: { svg(): string } }).__profileApp;
       return {
         injected: all.filter((e) => ['IMG', 'IFRAME', 'OBJECT', 'EMBED'].includes(e.tagName) || (e.tagName === 'svg' && e.hasAttribute('onload'))).map((e) => e.outerHTML),
         scripts: all.filter((e) => e.tagName === 'SCRIPT').length,
-        handlers: all.filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).map((e) => e.tagName),
+        handlers: all.filter((e) => Array.from(e.attributes).some((a) => a.name.startsWith('on'))).map((e) => e.tagName),
         text,
         gridText,
         svg: app.svg(),

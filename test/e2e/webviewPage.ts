@@ -8,6 +8,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { panelHtml } from '../../src/views/profilePanel/html.ts';
 import type { ProfilePayload } from '../../src/protocol.ts';
 import { repoRoot } from './harness.ts';
+import type { BrowserDocument, BrowserWindow } from './browserGlobals.ts';
+
+// page.evaluate callbacks run in Chromium; see browserGlobals.ts.
+declare const window: BrowserWindow;
+declare const document: BrowserDocument;
+declare function requestAnimationFrame(cb: (t: number) => void): number;
+declare function atob(s: string): string;
 
 const ORIGIN = 'https://panel.invalid';
 

@@ -4,6 +4,7 @@ import { BASE_LABEL, aggregate, buildNodes, computeTotal, frameTable, resolveSam
 import { decodeProfile } from '../../profile/decode.ts';
 import { diffProfiles } from '../../profile/diff.ts';
 import { filterProfile } from '../../profile/filter.ts';
+import { aggregateView } from '../../profile/top.ts';
 import type { FlameData, Profile, Sample, TopData } from '../../profile/types.ts';
 import type { CaptureInfo, ProfileHeader, ProfilePayload, ViewOptions } from '../../protocol.ts';
 
@@ -230,4 +231,30 @@ export function sourceOf(view: BuiltView, frame: number): { file: string; line: 
     }
   }
   return { file, line, name: info.function || view.nodes.labels[frame] };
+}
+
+export interface LineValue {
+  flat: number;
+  cum: number;
+}
+
+/** Per build-path file: line → values. Pure, so it can be tested without VS Code. */
+export function valuesByFileLine(loaded: LoadedProfile, sampleIndex: number): { unit: string; total: number; files: Map<string, Map<number, LineValue>> } {
+  const agg = aggregateView(loaded.profile, { sampleIndex, granularity: 'lines' });
+  const files = new Map<string, Map<number, LineValue>>();
+  const infos = agg.nodes.infos;
+  for (let i = 0; i < infos.length; i++) {
+    const { file, line } = infos[i];
+    if (!file || !line || (agg.flat[i] === 0 && agg.cum[i] === 0)) continue;
+    let lines = files.get(file);
+    if (!lines) files.set(file, (lines = new Map()));
+    const v = lines.get(line);
+    // Several functions on one line (inlining): flat adds up, cum is the largest, since the
+    // inlined callee's samples are contained in its caller's.
+    if (v) {
+      v.flat += agg.flat[i];
+      v.cum = Math.max(v.cum, agg.cum[i]);
+    } else lines.set(line, { flat: agg.flat[i], cum: agg.cum[i] });
+  }
+  return { unit: agg.unit, total: agg.total, files };
 }
