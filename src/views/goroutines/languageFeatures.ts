@@ -9,6 +9,8 @@ import { blockAt, GOROUTINE_LANGUAGE, type GoroutineModels } from './models.ts';
 export const OPEN_FRAME_COMMAND = 'etcdProfiler.goroutines.openFrame';
 /** Beyond this many links a document gets no more (a 100k-goroutine dump has ~1M location lines). */
 export const MAX_LINKS = 50_000;
+/** VS Code shows at most `editor.foldingMaximumRegions` (default 5000) ranges; more only cost IPC. */
+export const MAX_FOLDING_RANGES = 5_000;
 
 export function frameCommandUri(file: string, line: number): vscode.Uri {
   return vscode.Uri.parse(`command:${OPEN_FRAME_COMMAND}?${encodeURIComponent(JSON.stringify([file, line]))}`);
@@ -59,7 +61,7 @@ export class DumpFoldingProvider implements vscode.FoldingRangeProvider {
     if (!m || m.index.starts.length === 0) return paragraphs(doc);
     const out: vscode.FoldingRange[] = [];
     const { starts, ends } = m.index;
-    for (let b = 0; b < starts.length; b++) if (ends[b] > starts[b]) out.push(new vscode.FoldingRange(starts[b], ends[b], vscode.FoldingRangeKind.Region));
+    for (let b = 0; b < starts.length && out.length < MAX_FOLDING_RANGES; b++) if (ends[b] > starts[b]) out.push(new vscode.FoldingRange(starts[b], ends[b], vscode.FoldingRangeKind.Region));
     return out;
   }
 }
