@@ -103,6 +103,7 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
   readonly onDidChangeTreeData = this.changed.event;
   private readonly discoveries = new Map<string, Promise<Discovery>>();
   private readonly decorators = new Set<PodDecorator>();
+  private readonly logged = new Set<string>();
   private state: PodsViewState = 'loading';
   private timer: ReturnType<typeof setInterval> | undefined;
   private watch: { key: string; stop: () => void } | undefined;
@@ -150,10 +151,19 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     });
   }
 
+  /** Logs group errors and missing endpoints once each, not on every watch-driven refresh. */
   private logGroupProblems(d: Discovery): void {
-    for (const g of d.groups) if (g.error) this.output.warn(`Context "${d.context}", ${g.label}: ${g.error}`);
+    const once = (line: string, log: (l: string) => void) => {
+      if (this.logged.has(line)) return;
+      if (this.logged.size > 1000) this.logged.clear();
+      this.logged.add(line);
+      log(line);
+    };
+    for (const g of d.groups) if (g.error) once(`Context "${d.context}", ${g.label}: ${g.error}`, (l) => this.output.warn(l));
     for (const g of d.groups) {
-      for (const p of g.pods) if (!p.endpoint && p.endpointNote) this.output.info(`${d.context}/${p.namespace}/${p.name}: ${p.endpointNote}`);
+      for (const p of g.pods) {
+        if (!p.endpoint && p.endpointNote) once(`${d.context}/${p.namespace}/${p.name}: ${p.endpointNote}`, (l) => this.output.info(l));
+      }
     }
   }
 
