@@ -108,6 +108,13 @@ export async function openPanelPage(theme: 'dark' | 'light' = 'dark', viewport =
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
     (window as unknown as { alert: (m: string) => void }).alert = (m: string) => console.error(`alert called: ${m}`);
+    // What the panel posts to the host, for tests to read.
+    const posted: unknown[] = [];
+    let state: unknown;
+    Object.assign(window, {
+      __posted: posted,
+      acquireVsCodeApi: () => ({ postMessage: (m: unknown) => posted.push(m), getState: () => state, setState: (s: unknown) => (state = s) }),
+    });
   });
   await page.goto(`${ORIGIN}/`);
   await page.waitForFunction(() => (window as unknown as { __profileApp?: unknown }).__profileApp !== undefined);
