@@ -58,6 +58,13 @@ export class ForwardRegistry {
     }
   }
 
+  /** Checks every active forward's pod (see PortForwardSession.checkPod); returns those newly gone. */
+  async checkPods(): Promise<PortForwardSession[]> {
+    const active = this.list().filter((s) => s.state === 'active');
+    await Promise.all(active.map((s) => s.checkPod()));
+    return active.filter((s) => s.state === 'pod-gone');
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.list().map((s) => s.stop()));
     this.sessions.clear();

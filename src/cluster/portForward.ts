@@ -47,6 +47,8 @@ export class PortForwardSession {
   /** The last refused WebSocket upgrade (403, 401, pod gone), with its code, and when it happened. */
   lastFailure?: { error: ClusterError; at: number };
   totalConnections = 0;
+  /** The pod's uid when the forward started (when readable): a different uid later means the pod was replaced. */
+  podUid?: string;
 
   private readonly server: net.Server;
   private readonly kubeConfig: KubeConfig;
@@ -99,6 +101,21 @@ export class PortForwardSession {
     this.state = 'pod-gone';
     this.lastError = reason;
     this.changed();
+  }
+
+  /** Reads the pod: marks the forward `pod-gone` when it was deleted, replaced or is terminating. */
+  async checkPod(): Promise<ForwardState> {
+    if (this.state !== 'active') return this.state;
+    const core = this.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      const pod = await core.readNamespacedPod({ name: this.pod, namespace: this.namespace });
+      if (pod.metadata?.deletionTimestamp) this.markPodGone(`pod ${this.namespace}/${this.pod} is being deleted`);
+      else if (this.podUid && pod.metadata?.uid !== this.podUid) this.markPodGone(`pod ${this.namespace}/${this.pod} was replaced by a new one`);
+      else if (pod.status?.phase !== 'Running') this.markPodGone(`pod ${this.namespace}/${this.pod} is ${pod.status?.phase ?? 'not running'}`);
+    } catch (err) {
+      if (httpStatusOf(err) === 404) this.markPodGone(`pod ${this.namespace}/${this.pod} was deleted`);
+    }
+    return this.state;
   }
 
   async stop(): Promise<void> {
@@ -221,7 +238,8 @@ function listen(server: net.Server, port: number): Promise<number> {
 }
 
 /** Checks RBAC and pod phase so a forward fails at start with a clear message, not at first use. */
-export async function preflightPortForward(kubeConfig: KubeConfig, target: ForwardTarget): Promise<void> {
+/** Returns the pod's uid when it could be read (to notice later that the pod was replaced). */
+export async function preflightPortForward(kubeConfig: KubeConfig, target: ForwardTarget): Promise<string | undefined> {
   const action = portForwardAction(target);
   const authz = kubeConfig.makeApiClient(AuthorizationV1Api);
   const review = await authz
@@ -254,10 +272,11 @@ export async function preflightPortForward(kubeConfig: KubeConfig, target: Forwa
         `Pod ${target.namespace}/${target.pod} is not running (phase ${phase ?? 'unknown'}${pod.metadata?.deletionTimestamp ? ', being deleted' : ''}).`,
       );
     }
+    return pod.metadata?.uid;
   } catch (err) {
     if (err instanceof ClusterError) throw err;
     // Not being allowed to read the pod does not stop the forward; a missing pod does.
-    if (httpStatusOf(err) === 403) return;
+    if (httpStatusOf(err) === 403) return undefined;
     throw toClusterError(err, { verb: 'get', resource: 'pods', namespace: target.namespace, name: target.pod });
   }
 }
@@ -265,7 +284,7 @@ export async function preflightPortForward(kubeConfig: KubeConfig, target: Forwa
 /** Listens on 127.0.0.1: the preferred port (default: the remote one) when free, else any free port. */
 export async function startPortForward(options: StartForwardOptions): Promise<PortForwardSession> {
   const target: ForwardTarget = { namespace: options.namespace, pod: options.pod, remotePort: options.remotePort };
-  if (options.preflight !== false) await preflightPortForward(options.kubeConfig, target);
+  const podUid = options.preflight !== false ? await preflightPortForward(options.kubeConfig, target) : undefined;
   const requested = options.localPort ?? options.remotePort;
   let server = net.createServer({ pauseOnConnect: false, noDelay: true });
   let port: number;
@@ -280,5 +299,7 @@ export async function startPortForward(options: StartForwardOptions): Promise<Po
       throw new ClusterError('failed', `Cannot listen on 127.0.0.1:${requested}: ${(err as Error).message}`);
     }
   }
-  return new PortForwardSession(server, options.kubeConfig, target, port, requested);
+  const session = new PortForwardSession(server, options.kubeConfig, target, port, requested);
+  session.podUid = podUid;
+  return session;
 }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { ForwardRegistry } from '../../src/cluster/forwardRegistry.ts';
 import { startPortForward, type PortForwardSession } from '../../src/cluster/portForward.ts';
-import { adminConfig, operatorPodName, sandboxInfo } from './helpers/sandbox.ts';
+import { adminConfig, createScratchOperator, deletePod, operatorPodName, sandboxInfo, waitForPodGone } from './helpers/sandbox.ts';
 
 const info = sandboxInfo();
 const kc = adminConfig();
@@ -128,4 +128,23 @@ test('registry: one forward per pod and port, counted, stopped together', async 
   await registry.stopAll();
   assert.equal(registry.list().length, 0);
   assert.ok(changes >= 3);
+});
+
+test('a forward whose pod is deleted turns pod-gone, with the reason', async () => {
+  const scratch = await createScratchOperator(kc, info, 'fwd-gone');
+  const registry = new ForwardRegistry();
+  const s = await registry.start(kc, { namespace, pod: scratch, remotePort: 6060 }, 0);
+  try {
+    assert.ok(s.podUid, 'uid recorded at start');
+    assert.equal((await get(s.localPort, '/debug/pprof/')).status, 200);
+    assert.deepEqual(await registry.checkPods(), []);
+    await deletePod(kc, namespace, scratch, 0);
+    await waitForPodGone(kc, namespace, scratch);
+    const gone = await registry.checkPods();
+    assert.deepEqual(gone, [s]);
+    assert.equal(s.state, 'pod-gone');
+    assert.match(s.lastError ?? '', new RegExp(`${scratch} (was deleted|is being deleted)`));
+  } finally {
+    await registry.stopAll();
+  }
 });

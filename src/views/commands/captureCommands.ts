@@ -59,11 +59,34 @@ function forwardDecorator(forwards: ForwardRegistry) {
   };
 }
 
+/** Every 10 s while forwards exist: notices pods deleted or replaced under a forward and offers to reconnect. */
+function watchForwardPods(pctx: ProfilerContext, forwards: ForwardRegistry): vscode.Disposable {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || forwards.list().every((s) => s.state !== 'active')) return;
+    busy = true;
+    forwards
+      .checkPods()
+      .then((gone) => {
+        for (const s of gone) {
+          pctx.output.warn(`Port-forward ${s.describe()}: ${s.lastError ?? 'pod gone'}`);
+          void vscode.window.showWarningMessage(`Port-forward to ${s.pod}: ${s.lastError ?? 'the pod is gone'}.`, 'Reconnect', 'Stop').then(async (choice) => {
+            if (choice === 'Reconnect') await forwards.reconnect(pctx.kube.kubeConfigFor(s.context), s).catch((err: unknown) => pctx.output.error(String(err)));
+            if (choice === 'Stop') await s.stop();
+          });
+        }
+      })
+      .finally(() => (busy = false));
+  }, 10_000);
+  return new vscode.Disposable(() => clearInterval(timer));
+}
+
 export function registerCaptureCommands(ctx: vscode.ExtensionContext, pctx: ProfilerContext, registerCommand: RegisterCommand): ForwardRegistry {
   const forwards = new ForwardRegistry();
   const deco = forwardDecorator(forwards);
   ctx.subscriptions.push(
     forwardStatusBar(forwards),
+    watchForwardPods(pctx, forwards),
     pctx.pods.addDecorator(deco.decorator),
     deco,
     // deactivate: close every forward (listeners and live connections).
