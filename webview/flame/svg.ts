@@ -45,7 +45,7 @@ export function flameToSvg(l: FlameLayout, o: SvgOptions): string {
     const d = l.data.depth[i];
     const y = o.orientation === 'icicle' ? d * o.rowHeight : height - (d + 1) * o.rowHeight;
     const label = o.label(i);
-    const shown = fitLabel(label, Math.floor((w - 6) / charW));
+    const shown = fitLabel(clipText(label), Math.floor((w - 6) / charW));
     parts.push(
       `<g><title>${escapeXml(clipText(o.tooltip(i)))}</title>` +
         `<rect x="${left.toFixed(1)}" y="${y}" width="${Math.max(0.5, w - 1).toFixed(1)}" height="${o.rowHeight - 1}" fill="${escapeXml(o.fill(i))}"/>` +
