@@ -14,6 +14,9 @@ say() { printf '\n[demo] %s\n' "$*"; }
 sandbox_pid="" server_pid="" demo_dir=""
 cleanup() {
   trap - EXIT INT TERM
+  # Ctrl-C may have killed whatever reads our output (a pipe to tee): finish the clean-up regardless.
+  set +e
+  trap '' PIPE
   if [[ -n "$server_pid" ]]; then
     say "stopping code-server"
     kill -TERM -- "-$server_pid" 2>/dev/null || true
@@ -28,6 +31,7 @@ cleanup() {
     wait "$sandbox_pid" 2>/dev/null || true
   fi
   [[ -n "$demo_dir" ]] && rm -rf "$demo_dir"
+  return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -49,13 +53,25 @@ cs="$(bash scripts/code-server.sh)"
 node24="$(sed -n 's/^NODE=//p' <<<"$cs")"
 entry="$(sed -n 's/^ENTRY=//p' <<<"$cs")"
 
+demo_dir="$(mktemp -d /tmp/etcd-profiler-demo.XXXXXX)"
 say "starting the sandbox cluster (the first run builds Kubernetes and etcd from Go modules: many minutes)"
 rm -f "$SANDBOX_DATA_DIR/info.json"
-setsid bash test/sandbox/run.sh > >(sed -u 's/^/[sandbox] /') 2>&1 </dev/null &
+# Its own session and a log file, not a pipe: Ctrl-C must reach only this script, whose clean-up stops the
+# sandbox in order (a pipe reader killed by Ctrl-C would take the sandbox down with SIGPIPE half-way).
+sandbox_log="$demo_dir/sandbox.log"
+setsid bash test/sandbox/run.sh >"$sandbox_log" 2>&1 </dev/null &
 sandbox_pid=$!
-start=$SECONDS
+start=$SECONDS shown=0
+show_sandbox_log() {
+  local total
+  total="$(wc -l <"$sandbox_log")"
+  ((total > shown)) && sed -n "$((shown + 1)),${total}p" "$sandbox_log" | sed 's/^/[sandbox] /'
+  shown=$total
+}
 until [[ -f "$SANDBOX_DATA_DIR/info.json" ]]; do
+  show_sandbox_log
   if ! kill -0 "$sandbox_pid" 2>/dev/null; then
+    show_sandbox_log
     sandbox_pid=""
     say "the sandbox stopped before it was ready (see its output above)"
     exit 1
@@ -66,13 +82,16 @@ until [[ -f "$SANDBOX_DATA_DIR/info.json" ]]; do
   fi
   sleep 1
 done
+sleep 1
+show_sandbox_log
 
-demo_dir="$(mktemp -d /tmp/etcd-profiler-demo.XXXXXX)"
 mkdir -p "$demo_dir/user-data/User" "$demo_dir/extensions"
 cat >"$demo_dir/user-data/User/settings.json" <<'JSON'
 {
   "security.workspace.trust.enabled": false,
   "workbench.startupEditor": "none",
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "chat.disableAIFeatures": true,
   "telemetry.telemetryLevel": "off",
   "update.mode": "none",
   "extensions.autoCheckUpdates": false,

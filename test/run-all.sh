@@ -142,6 +142,7 @@ print_summary() {
 }
 
 on_exit() {
+  trap '' PIPE # whatever read our output may be gone (Ctrl-C): stop the sandbox regardless
   stop_sandbox
 }
 trap on_exit EXIT
