@@ -13,6 +13,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # build-essential python3 libkrb5-dev: code-server's native modules. iproute2 util-linux: the sandbox's network
 # namespaces (ip netns, nsenter, unshare). curl tar coreutils: what runs inside the sandbox's pods.
 packages=(build-essential python3 libkrb5-dev iproute2 util-linux curl tar procps ca-certificates git)
+# npm runs `npm ci`, which brings Node 24 (the devDependency `node`); any Debian nodejs/npm does for that.
+command -v npm >/dev/null || packages+=(nodejs npm)
 [[ "$purpose" == test ]] && packages+=(chromium)
 
 missing=()

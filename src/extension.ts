@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CapturesTreeProvider } from './views/capturesTree.ts';
 import { createRegisterCommand } from './views/commands/index.ts';
 import { addKubeconfig } from './views/commands/addKubeconfig.ts';
+import { captureAllMembers } from './views/commands/captureAll.ts';
 import { registerCaptureCommands } from './views/commands/captureCommands.ts';
 import { refresh } from './views/commands/refresh.ts';
 import { selectContext } from './views/commands/selectContext.ts';
@@ -26,7 +27,8 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.selectContext', selectContext);
   registerCommand('etcdProfiler.addKubeconfig', addKubeconfig);
   registerCommand('etcdProfiler.showOutput', showOutput);
-  registerCaptureCommands(ctx, pctx, registerCommand);
+  const forwards = registerCaptureCommands(ctx, pctx, registerCommand);
+  registerCommand('etcdProfiler.captureAllMembers', captureAllMembers(forwards));
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
 
