@@ -65,7 +65,14 @@ export async function openCapture(result: Pick<CaptureResult, 'file' | 'kind'>):
 }
 
 /** Runs one capture with a progress notification; resolves undefined when cancelled. */
-export async function runCapture(pctx: ProfilerContext, forwards: ForwardRegistry, target: PodTarget, kind: CaptureKind, seconds: number): Promise<CaptureResult | undefined> {
+export async function runCapture(
+  pctx: ProfilerContext,
+  forwards: ForwardRegistry,
+  target: PodTarget,
+  kind: CaptureKind,
+  seconds: number,
+  method?: CaptureMethod,
+): Promise<CaptureResult | undefined> {
   const settings = captureSettings();
   const kubeConfig = pctx.kube.kubeConfigFor(target.context);
   const folder = pctx.captures.root.fsPath;
@@ -83,7 +90,7 @@ export async function runCapture(pctx: ProfilerContext, forwards: ForwardRegistr
             pod: target.name,
             kind,
             seconds,
-            method: settings.method,
+            method: method ?? settings.method,
             endpoint: target.endpoint ? { scheme: target.endpoint.scheme, port: target.endpoint.port } : undefined,
             folder,
             registry: forwards,
@@ -117,8 +124,8 @@ export async function runCapture(pctx: ProfilerContext, forwards: ForwardRegistr
   }
 }
 
-/** `fixedKind` for the per-kind submenu commands; the generic command asks. */
-export function captureCommand(forwards: ForwardRegistry, fixedKind?: CaptureKindId): CommandFactory {
+/** `fixedKind` for the per-kind submenu commands (the generic command asks); `method` forces forward or exec. */
+export function captureCommand(forwards: ForwardRegistry, fixedKind?: CaptureKindId, method?: CaptureMethod): CommandFactory {
   return (_ctx, pctx) => async (arg?: unknown, kindArg?: unknown) => {
     const target = await resolvePod(pctx, arg, { title: 'Capture' });
     if (!target) return undefined;
@@ -133,7 +140,7 @@ export function captureCommand(forwards: ForwardRegistry, fixedKind?: CaptureKin
       if (s === undefined) return undefined;
       seconds = s;
     }
-    const result = await runCapture(pctx, forwards, target, kind, seconds);
+    const result = await runCapture(pctx, forwards, target, kind, seconds, method);
     if (!result) return undefined;
     pctx.output.info(`${kind.label} from ${target.namespace}/${target.name} by ${result.method}: ${result.file} (${result.bytes} bytes)`);
     await openCapture(result);

@@ -93,6 +93,7 @@ export function registerCaptureCommands(ctx: vscode.ExtensionContext, pctx: Prof
     { dispose: () => void forwards.stopAll() },
   );
   registerCommand('etcdProfiler.capture', captureCommand(forwards));
+  registerCommand('etcdProfiler.captureViaExec', captureCommand(forwards, undefined, 'exec'));
   for (const kind of CAPTURE_KINDS) registerCommand(`etcdProfiler.capture.${kind.id}`, captureCommand(forwards, kind.id));
   registerCommand('etcdProfiler.startForward', startForward(forwards));
   registerCommand('etcdProfiler.stopForward', stopForward(forwards));
