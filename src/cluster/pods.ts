@@ -197,21 +197,24 @@ export class EndpointCache {
 }
 
 /** Reads the head of each container's log (in spec order) until one holds the profiling line. */
-async function endpointFromLogs(api: PodApi, pod: V1Pod): Promise<{ container: string; endpoint?: ProfilingEndpoint } | undefined> {
+async function endpointFromLogs(api: PodApi, pod: V1Pod): Promise<{ container: string; endpoint?: ProfilingEndpoint; note?: string } | undefined> {
   const namespace = pod.metadata?.namespace ?? '';
   const name = pod.metadata?.name ?? '';
+  let denied = false;
   for (const c of (pod.spec?.containers ?? []).slice(0, 4)) {
     let log: string;
     try {
       log = await api.readNamespacedPodLog({ name, namespace, container: c.name, limitBytes: LOG_HEAD_BYTES });
     } catch (err) {
       if (contextErrorOf(err, '')?.kind === 'unreachable') throw err;
+      if (statusOf(err) === 403) denied = true;
       continue;
     }
     const endpoint = parseProfilingLogLine(String(log));
     if (endpoint) return { container: c.name, endpoint };
   }
-  return undefined;
+  // A 403 must not read as "no such line in the log".
+  return denied ? { container: '', note: `Forbidden (403): your user is missing \`get pods/log\` in ${namespace}, so the "Starting profiling endpoint" line cannot be read` } : undefined;
 }
 
 /** Fills in `container`, `endpoint` and `endpointNote` of one pod. */
@@ -239,16 +242,16 @@ export async function detectEndpoint(
   if (info.phase !== 'Running') return { ...info, endpointNote: `pod is ${info.phase}: its log cannot be read yet` };
   const found = await endpointFromLogs(api, pod);
   let result: { container: string; endpoint?: ProfilingEndpoint; note?: string };
-  if (found) {
+  if (found?.endpoint) {
     result = found;
   } else if (info.group === 'operator') {
     result = {
       container: info.container,
       endpoint: LIBRARY_GO_DEFAULT,
-      note: 'no "Starting profiling endpoint" line in the log head: assuming the library-go default (pprof is on when OPENSHIFT_PROFILE=web)',
+      note: `${found?.note ?? 'no "Starting profiling endpoint" line in the log head'}: assuming the library-go default (pprof is on when OPENSHIFT_PROFILE=web)`,
     };
   } else {
-    result = { container: info.container, note: 'no "Starting profiling endpoint" line in the log: set a port for this selector in etcdProfiler.goPods' };
+    result = { container: info.container, note: `${found?.note ?? 'no "Starting profiling endpoint" line in the log'}: set a port for this selector in etcdProfiler.goPods` };
   }
   options.cache?.set(pod, result);
   return { ...info, container: result.container, endpoint: result.endpoint, endpointNote: result.note };
