@@ -107,8 +107,12 @@ export function toClusterError(err: unknown, action: ClusterAction): ClusterErro
       action,
     );
   }
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET/.test(code)) {
+  // undici (client-node's fetch) wraps the socket error: `fetch failed` with the errno code on a cause.
+  let code: unknown;
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5 && typeof code !== 'string'; e = (e as { cause?: unknown }).cause, depth++) {
+    code = (e as { code?: unknown }).code;
+  }
+  if (typeof code === 'string' && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|UND_ERR_SOCKET|EPIPE/.test(code)) {
     return new ClusterError('unreachable', `Cannot reach the API server (${code}). Check the kubeconfig's server URL, VPN and network.`, undefined, action);
   }
   const text = err instanceof Error ? err.message : (err as { message?: unknown })?.message;
