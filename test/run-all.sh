@@ -4,7 +4,7 @@
 # Prints a summary with the time of each phase; exits non-zero when any phase fails.
 #   env: SANDBOX_TIMEOUT   seconds to wait for the sandbox to be ready (default 2700: a cold build is slow)
 #        SANDBOX_DATA_DIR  the sandbox's data dir (default .sandbox), exported to the tests
-#        TEST_ONLY         space-separated phases to run (lint build package unit integration e2e);
+#        TEST_ONLY         space-separated phases to run (lint build package unit integration e2e hardening);
 #                          integration and e2e start the sandbox
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -137,6 +137,7 @@ stop_sandbox() {
 print_summary() {
   printf '\n==> summary (logs in %s)\n' "$logs"
   printf '  %s\n' "${summary[@]}"
+  [[ -f "$results/hardening/summary.txt" ]] && sed 's/^/  /' "$results/hardening/summary.txt"
   # The plain closing line: every node:test result of this run.
   echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped" | tee "$results/summary.txt"
 }
@@ -155,7 +156,7 @@ wanted build && { phase build npm run --silent build || built=0; }
 wanted package && { phase package npm run --silent package || built=0; }
 wanted unit && node_tests unit "test/unit/**/*.test.ts"
 
-if wanted integration || wanted e2e; then
+if wanted integration || wanted e2e || wanted hardening; then
   if start_sandbox; then
     wanted integration && node_tests integration "test/integration/*.test.ts"
     if wanted e2e; then
@@ -166,6 +167,7 @@ if wanted integration || wanted e2e; then
         record e2e 1 0
       fi
     fi
+    wanted hardening && phase hardening bash test/hardening/run.sh
   else
     wanted integration && record integration 1 0
     wanted e2e && record e2e 1 0
