@@ -91,6 +91,16 @@ async function answerFileDialog(s: Session, path: string): Promise<void> {
   }
   assert.equal(await input.inputValue(), path);
   await input.press('Enter');
+  // Enter can land on the dialog's completion list instead; its OK button accepts the typed path.
+  const widget = s.page.locator('.quick-input-widget');
+  for (let attempt = 0; attempt < 3 && (await widget.isVisible()); attempt++) {
+    await s.page.waitForTimeout(1500);
+    if (!(await widget.isVisible())) break;
+    await s.screenshot(`e2e-file-dialog-${attempt}`);
+    const ok = widget.locator('.monaco-button', { hasText: /^OK$/ });
+    if (await ok.isVisible()) await ok.click();
+    else await input.press('Enter');
+  }
 }
 
 function goFuncLine(name: string): { file: string; line: number } | undefined {
@@ -200,5 +210,35 @@ test('profile viewer: a sandbox capture opens, frames link to source, compare sh
   } finally {
     await session.close();
     for (const f of files) rmSync(f, { force: true });
+  }
+});
+
+test('profile viewer follows the theme (high contrast, dark) and stays readable at a narrow width', { timeout: 6 * 60_000 }, async () => {
+  const session = await startSession({
+    name: 'profile-viewer-themes',
+    workspace: repoRoot,
+    settings: { 'workbench.colorTheme': 'Default High Contrast' },
+    viewport: { width: 900, height: 800 },
+  });
+  try {
+    await session.openProfilerView();
+    await session.runCommand('etcd Profiler: Open Profile…');
+    await answerFileDialog(session, join(repoRoot, 'test/unit/testdata/operator.cpu.pb.gz'));
+    await session.waitForEditorTab('operator.cpu.pb.gz');
+    const frame = await viewerFrame(session);
+    await frame.locator('.toolbar:not(.pending)').waitFor({ timeout: 30_000 });
+    assert.ok(await frame.evaluate(() => (window.document as { body: { className: string } }).body.className.includes('vscode-high-contrast')));
+    await session.page.waitForTimeout(500);
+    await session.screenshot('e2e-profile-theme-high-contrast');
+    const hcBackground = await frame.evaluate(() => (window.__profileApp as { flame: { fillOf(i: number): { fill: string } } }).flame.fillOf(1).fill);
+
+    await session.runCommand('Preferences: Color Theme');
+    await session.pickQuickItem(/^Dark Modern/);
+    await session.page.waitForTimeout(1500);
+    const darkBackground = await frame.evaluate(() => (window.__profileApp as { flame: { fillOf(i: number): { fill: string } } }).flame.fillOf(1).fill);
+    assert.notEqual(darkBackground, hcBackground, 'frame colours follow the theme');
+    await session.screenshot('e2e-profile-theme-dark');
+  } finally {
+    await session.close();
   }
 });
