@@ -288,14 +288,28 @@ export class Session {
     this.closed = true;
     await this.browser.close().catch(() => undefined);
     await stopProcessGroup(this.server);
-    for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of this.tempDirs) {
+      rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+    }
   }
 }
 
+// code-server runs detached (its own process group, so close() can stop its children too): make sure no
+// group outlives this process, whether it exits or is interrupted.
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+const liveDirs = new Set<string>();
+function killAll(): void {
   for (const child of live) killGroup(child, 'SIGKILL');
-});
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
@@ -331,6 +345,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const safeName = options.name.replace(/[^\w.-]+/g, '-');
   const base = mkdtempSync(join(tmpdir(), `etcd-profiler-e2e-${safeName}-`));
   const tempDirs = [base];
+  liveDirs.add(base);
   const userData = join(base, 'user-data');
   const extensions = join(base, 'extensions');
   const workspace = options.workspace ?? join(base, 'workspace');
@@ -392,7 +407,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   } catch (error) {
     await browser?.close().catch(() => undefined);
     await stopProcessGroup(server);
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of tempDirs) {
+      rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+    }
     throw error;
   }
 }
