@@ -4,7 +4,7 @@
 #   scripts/setup-machine.sh test   the same plus Chromium (end-to-end tests) and kubectl (integration tests)
 # Debian packages through apt-get (as root); kubectl — not packaged by Debian — is built from the Go module
 # proxy into the cache (scripts/build-kubectl.sh) when the machine has none; callers put
-# "$ETCD_PROFILER_CACHE/path" on PATH to find it.
+# "$ETCD_PROFILER_CACHE/path" at the end of PATH to find it.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 purpose="${1:-test}"
