@@ -25,8 +25,16 @@ export interface SplitProfile {
   rest: Uint8Array;
 }
 
-/** Thrown for malformed wire data; decode.ts turns it into a ProfileError. */
-export class WireError extends Error {}
+/**
+ * Thrown for malformed wire data; decode.ts turns it into a ProfileError. Not an Error subclass:
+ * it never escapes the decoder, and damaged files need no stack trace captured.
+ */
+export class WireError {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
 
 let pos = 0;
 
@@ -177,7 +185,7 @@ function readLabel(buf: Uint8Array, end: number): void {
     else if (field === 4) numUnit = v;
   }
   if (labelPool.length < 4 * (labelCount + 1)) {
-    const next = new Float64Array(Math.max(1024, labelPool.length * 2));
+    const next = new Float64Array(Math.max(64, labelPool.length * 2));
     next.set(labelPool);
     labelPool = next;
   }
@@ -190,7 +198,7 @@ function readLabel(buf: Uint8Array, end: number): void {
 
 // Growable int32 list.
 class Int32List {
-  data = new Int32Array(1024);
+  data = new Int32Array(64);
   length = 0;
   push(v: number): void {
     if (this.length === this.data.length) {
@@ -213,11 +221,11 @@ export function splitSamples(buf: Uint8Array): SplitProfile {
   const keep: [number, number][] = [];
   let kept = 0;
   pos = 0;
-  idPool = new Int32Array(Math.min(1 << 20, Math.max(1024, buf.length >> 1)));
+  idPool = new Int32Array(Math.min(1 << 20, Math.max(64, buf.length >> 1)));
   idCount = 0;
-  valuePool = new Float64Array(Math.min(1 << 18, Math.max(1024, buf.length >> 3)));
+  valuePool = new Float64Array(Math.min(1 << 18, Math.max(64, buf.length >> 3)));
   valueCount = 0;
-  labelPool = new Float64Array(1024);
+  labelPool = new Float64Array(64);
   labelCount = 0;
   const end = buf.length;
   try {

@@ -1,0 +1,36 @@
+// `npm run bench [-- NAME…]`: runs every test/bench/*.bench.ts (or those whose name contains one of
+// the arguments) one after another, each in its own Node process, and passes their output through.
+// Exits non-zero when any bench failed. Benches print their own figures and goals.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = import.meta.dirname;
+const filters = process.argv.slice(2);
+const benches = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+if (benches.length === 0) {
+  console.error(`no bench matches ${filters.join(', ')}`);
+  process.exit(2);
+}
+
+const failed: string[] = [];
+for (const bench of benches) {
+  console.log(`\n=== ${bench}`);
+  const started = performance.now();
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [join(dir, bench)], { stdio: 'inherit' });
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+    child.on('error', () => resolve(127));
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`=== ${bench}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${seconds} s`);
+  if (code !== 0) failed.push(bench);
+}
+if (failed.length > 0) {
+  console.log(`\nfailed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+}
