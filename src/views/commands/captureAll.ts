@@ -23,10 +23,10 @@ async function pickContext(pctx: ProfilerContext): Promise<string | undefined> {
 async function pickKind(): Promise<CaptureKind | undefined> {
   const kinds = CAPTURE_KINDS.filter((k) => k.format !== 'trace');
   const pick = await vscode.window.showQuickPick(
-    kinds.map((k) => ({ label: k.label, description: k.timed ? 'timed (etcdProfiler.captureSeconds)' : k.path, kind: k })),
+    kinds.map((k) => ({ label: k.label, description: k.timed ? 'timed (etcdProfiler.captureSeconds)' : k.path, captureKind: k })),
     { title: 'Capture from All Members: kind' },
   );
-  return pick?.kind;
+  return pick?.captureKind;
 }
 
 export function captureAllMembers(forwards: ForwardRegistry): CommandFactory {

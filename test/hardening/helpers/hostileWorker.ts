@@ -69,7 +69,7 @@ async function profile(): Promise<Record<string, unknown>> {
   const tags = [...new Set([...svg.matchAll(/<([a-zA-Z][\w-]*)/g)].map((m) => m[1]))];
   const rows = topRows(top, frames, header.unit, header.total, { key: 'flat', descending: true });
   const text = flameToText(layout, 0, label) + topToText(rows.rows, false);
-  const files = new Set<string>([...frames.files, ...view.profile.functions.map((f) => f.filename)].filter(Boolean));
+  const files = new Set<string>([...frames.files, ...loaded.profile.functions.map((f) => f.filename)].filter(Boolean));
   const res = await resolveAll(files);
   let maxDepth = 0;
   for (const d of flame.depth) if (d > maxDepth) maxDepth = d;

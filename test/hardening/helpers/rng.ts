@@ -38,7 +38,7 @@ function varint(n: number): number[] {
 
 /** One to four byte-level mutations: flip, set, insert, delete, duplicate a slice, truncate, splice another seed. */
 export function mutateBytes(rng: Rng, input: Uint8Array, others: readonly Uint8Array[]): Uint8Array {
-  let b = Buffer.from(input);
+  let b: Buffer = Buffer.from(input);
   const rounds = 1 + rng.int(4);
   const splice = (at: number, del: number, ins: Uint8Array | number[]): Buffer =>
     Buffer.concat([b.subarray(0, at), Buffer.from(ins), b.subarray(Math.min(b.length, at + del))]);
