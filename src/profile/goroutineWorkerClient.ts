@@ -1,7 +1,9 @@
 // Groups goroutine dumps in a worker thread (goroutineWorker.ts, bundled as dist/goroutineWorker.cjs):
 // one long-lived worker, requests answered in order. If the worker cannot start, the same code runs in
 // this thread instead, so a missing bundle degrades to a pause, not to no grouping at all.
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { maybeGunzip } from './decode.ts';
 import { indexGoroutineText, type GoroutineIndex } from './goroutineIndex.ts';
 import { parseGoroutineText, type GoroutineDump } from './goroutines.ts';
 
@@ -69,10 +71,19 @@ export class GoroutineGrouper {
 
   /** Parses, groups and indexes `text`; `name` appears in error messages. */
   group(text: string, name: string): Promise<GroupedDump> {
+    return this.request({ text, name }, () => text);
+  }
+
+  /** The same for a file (plain or gzipped), read in the worker: the text never crosses threads. */
+  groupFile(path: string, name: string): Promise<GroupedDump> {
+    return this.request({ path, name }, () => new TextDecoder().decode(maybeGunzip(readFileSync(path), name)));
+  }
+
+  private request(req: { text?: string; path?: string; name: string }, textHere: () => string): Promise<GroupedDump> {
     const w = this.start();
     if (!w) {
       try {
-        return Promise.resolve(groupHere(text, name));
+        return Promise.resolve(groupHere(textHere(), req.name));
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -81,7 +92,7 @@ export class GoroutineGrouper {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.ref();
-      w.postMessage({ id, text, name });
+      w.postMessage({ id, ...req });
     }).finally(() => {
       if (this.pending.size === 0) this.worker?.unref();
     }) as Promise<GroupedDump>;

@@ -60,7 +60,7 @@ for (const file of files) {
     let spans = 0;
     for (const l of lines) {
       const s = fileLineSpan(l);
-      const isLocation = dump.format === 'debug=2' ? l.startsWith('\t') : l.startsWith('#\t0x');
+      const isLocation: boolean = dump.format === 'debug=2' ? l.startsWith('\t') : l.startsWith('#\t0x');
       assert.equal(s !== undefined, isLocation, JSON.stringify(l));
       if (!s) continue;
       spans++;
@@ -92,7 +92,13 @@ test('the worker thread returns what the same code returns in this thread', asyn
       assert.deepEqual(there.dump, here.dump);
       assert.deepEqual(there.index, here.index);
     }
+    // A file read by the worker itself, plain and gzipped.
+    const byPath = await grouper.groupFile(files[0], 'f');
+    assert.deepEqual(byPath.dump, groupHere(readFileSync(files[0], 'utf8'), 'f').dump);
+    const gz = join(dir, 'operator.goroutine-debug2.txt.gz');
+    assert.deepEqual((await grouper.groupFile(gz, 'gz')).dump.groups, groupHere(readFileSync(join(dir, 'operator.goroutine-debug2.txt'), 'utf8'), 'x').dump.groups);
     await assert.rejects(grouper.group('hello\n', 'hello.txt'), /hello\.txt holds no goroutine headers/);
+    await assert.rejects(grouper.groupFile(join(dir, 'missing.txt'), 'missing.txt'), /ENOENT/);
     // The worker survives a rejected request.
     const again = await grouper.group(readFileSync(files[0], 'utf8'), 'again');
     assert.ok(again.dump.goroutines > 0);

@@ -56,14 +56,19 @@ export function clearFilters(view: GoroutinesView): void {
 }
 
 /** Opens a dump file as text in the dump language. */
-export async function openDump(uri?: vscode.Uri): Promise<vscode.TextEditor | undefined> {
+export async function openDump(output: vscode.LogOutputChannel, uri?: vscode.Uri): Promise<vscode.TextEditor | undefined> {
   const target =
     uri ??
     (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Open Goroutine Dump', filters: { 'Goroutine dumps': ['txt', 'goroutines'], 'All files': ['*'] } }))?.[0];
   if (!target) return undefined;
+  const t0 = performance.now();
   let doc = await vscode.workspace.openTextDocument(target);
+  const t1 = performance.now();
   if (doc.languageId !== GOROUTINE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
-  return vscode.window.showTextDocument(doc, { preview: false });
+  const t2 = performance.now();
+  const editor = await vscode.window.showTextDocument(doc, { preview: false });
+  output.info(`Opened ${docName(target)} (${doc.lineCount} lines): loading ${(t1 - t0).toFixed(0)} ms, language ${(t2 - t1).toFixed(0)} ms, editor ${(performance.now() - t2).toFixed(0)} ms`);
+  return editor;
 }
 
 /** Read-only comparison reports, by URI. */

@@ -32,11 +32,11 @@ export class GoroutineModels implements vscode.Disposable {
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit.model;
     const t0 = performance.now();
-    const text = doc.getText();
-    const model = this.grouper.group(text, docName(doc.uri));
+    // A saved file is read by the worker itself; an edited or virtual document's text is sent.
+    const model = doc.uri.scheme === 'file' && !doc.isDirty ? this.grouper.groupFile(doc.uri.fsPath, docName(doc.uri)) : this.grouper.group(doc.getText(), docName(doc.uri));
     const blocked = performance.now() - t0;
     void model.then(
-      (m) => this.output.info(`Grouped ${m.dump.goroutines} goroutines of ${docName(doc.uri)} into ${m.dump.groups.length} groups in ${m.ms.toFixed(0)} ms (${m.inWorker ? 'worker thread' : 'extension host'}; host busy ${blocked.toFixed(0)} ms reading the text, ${(performance.now() - t0).toFixed(0)} ms until the answer)`),
+      (m) => this.output.info(`Grouped ${m.dump.goroutines} goroutines of ${docName(doc.uri)} into ${m.dump.groups.length} groups in ${m.ms.toFixed(0)} ms (${m.inWorker ? 'worker thread' : 'extension host'}; host busy ${blocked.toFixed(0)} ms sending the request, ${(performance.now() - t0).toFixed(0)} ms until the answer)`),
       () => undefined,
     );
     this.cache.set(key, { version: doc.version, model });
