@@ -116,7 +116,7 @@ export async function capture(req: CaptureRequest): Promise<CaptureResult> {
     log(`Saved ${kind.label} (${answer.body.length} bytes) to ${file}`);
     return { file, kind, bytes: answer.body.length, method: answer.method, endpoint: answer.endpoint, forward: answer.forward, tlsSource: answer.tlsSource, context };
   } catch (err) {
-    const e = signal?.aborted ? new CaptureError('cancelled', 'Capture cancelled; nothing saved.') : asCaptureError(err);
+    const e = signal?.aborted && !(err instanceof CaptureError && err.code === 'cancelled') ? new CaptureError('cancelled', 'Capture cancelled; nothing saved.') : asCaptureError(err);
     log(`Capture failed: ${e.message}`);
     throw e;
   } finally {

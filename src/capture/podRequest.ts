@@ -122,6 +122,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
   const quiet = o.quietSeconds ?? 0;
   let ownForward: PortForwardSession | undefined;
   let pod: V1Pod | undefined;
+  let chosen: CaptureMethod | undefined;
   try {
     pod = await readPod(core, namespace, o.pod);
     checkRunning(pod);
@@ -141,6 +142,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
         log(`${forbiddenMessage({ verb: 'create', resource: 'pods/portforward', namespace })} Using exec.`);
       }
     }
+    chosen = method;
     log(`GET ${endpoint.scheme}://127.0.0.1:${endpoint.port}${path} in ${namespace}/${o.pod} (endpoint from ${endpoint.source}) by ${method}`);
 
     if (method === 'forward') {
@@ -204,7 +206,11 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
     throw lastErr;
   } catch (err) {
     let e = asCaptureError(err);
-    if (signal?.aborted) e = new CaptureError('cancelled', 'Capture cancelled; nothing saved.');
+    if (signal?.aborted) {
+      // Closing the exec stream does not stop the request already running inside the pod.
+      const note = chosen === 'exec' && quiet > 0 ? ` The request inside the pod runs until its ${quiet} s are up; a new CPU profile or trace is refused until then.` : '';
+      e = new CaptureError('cancelled', `Capture cancelled; nothing saved.${note}`);
+    }
     else if (e instanceof CaptureError && (e.code === 'connection-dropped' || e.code === 'failed') && pod) e = await explainDrop(core, pod, e);
     throw e;
   } finally {

@@ -164,6 +164,20 @@ describe('other failures', () => {
     rmSync(ok.file);
   });
 
+  test('cancel during a CPU capture by exec: says the request in the pod runs on', async (t) => {
+    const ac = new AbortController();
+    const out = path.join(folder, 'cancel-exec');
+    const pod = etcdPodNames(info)[2];
+    const p = capture({ kubeConfig: admin, namespace: 'openshift-etcd', pod, kind: 'cpu', seconds: 4, folder: out, signal: ac.signal, method: 'exec' });
+    setTimeout(() => ac.abort(), 1500);
+    const err = await captureError(p);
+    t.diagnostic(err.message);
+    assert.equal(err.code, 'cancelled');
+    assert.match(err.message, /runs until its 4 s are up/);
+    assert.deepEqual(filesUnder(out), []);
+    await new Promise((r) => setTimeout(r, 4000)); // leave the member's CPU profiler free for other tests
+  });
+
   test('cancel during a CPU capture: quick, nothing saved, own forward closed', async () => {
     const ac = new AbortController();
     const out = path.join(folder, 'cancel');
