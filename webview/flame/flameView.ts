@@ -371,6 +371,17 @@ export class FlameView {
     const border = theme.contrastBorder ? css(theme.contrastBorder) : undefined;
     const highlight = css(theme.highlight);
     let selRect: [number, number, number] | undefined;
+    const foreground = css(theme.foreground);
+    // Setting a canvas style parses the colour string: only do it when it changes.
+    let curFill = '';
+    let curAlpha = 1;
+    const setFill = (f: string) => {
+      if (f !== curFill) ctx.fillStyle = curFill = f;
+    };
+    const setAlpha = (a: number) => {
+      if (a !== curAlpha) ctx.globalAlpha = curAlpha = a;
+    };
+    if (border) ctx.strokeStyle = border;
     this.lastDrawnFrames = forEachVisible(
       l,
       { zoom: this.zoom, width },
@@ -379,22 +390,20 @@ export class FlameView {
         const d = l.data.depth[i];
         const y = (this.orientation === 'icicle' ? d : md - d) * ROW - scrollTop + yOffset;
         const { fill, text } = this.fillOf(i);
-        const dim = matched !== undefined && !matched[i];
-        ctx.globalAlpha = dim ? 0.35 : 1;
-        ctx.fillStyle = matched && matched[i] ? highlight : fill;
+        const hit = matched !== undefined && matched[i] === 1;
+        setAlpha(matched !== undefined && !hit ? 0.35 : 1);
+        setFill(hit ? highlight : fill);
         ctx.fillRect(left, y, Math.max(w - 1, 0.5), ROW - 1);
-        if (border && w > 3) {
-          ctx.strokeStyle = border;
-          ctx.strokeRect(left + 0.5, y + 0.5, w - 2, ROW - 2);
-        }
+        if (border && w > 3) ctx.strokeRect(left + 0.5, y + 0.5, w - 2, ROW - 2);
         if (i === this.hover && w > 2) {
-          ctx.globalAlpha = 1;
-          ctx.strokeStyle = css(theme.foreground);
+          setAlpha(1);
+          ctx.strokeStyle = foreground;
           ctx.strokeRect(left + 0.5, y + 0.5, w - 2, ROW - 2);
+          if (border) ctx.strokeStyle = border;
         }
         if (i === this.selected) selRect = [left, y, w];
         if (w > cw * 3 + 6) {
-          ctx.fillStyle = matched && matched[i] ? css(theme.foreground) : text;
+          setFill(hit ? foreground : text);
           ctx.fillText(fitLabel(this.label(i), Math.floor((w - 6) / cw)), left + 3, y + ROW / 2);
         }
       },

@@ -121,7 +121,9 @@ export class ProfileSession {
   async handle(msg: FromWebview): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        this.send();
+        // A webview that was hidden reloads; the views built before are still valid.
+        if (this.view) this.post(this.view.payload);
+        else this.send();
         break;
       case 'setOptions':
         this.options = msg.options;
