@@ -9,9 +9,10 @@
 // BENCH_RUNS (default 3) runs of each top command; PANICPARSE_RUNS (default 1) runs of each
 // goroutines command, since panicparse needs tens of CPU seconds on 100k goroutines.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 
 const root = join(import.meta.dirname, '..', '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -19,7 +20,6 @@ const ppRuns = Number(process.env.PANICPARSE_RUNS ?? 1);
 const go = existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
 const node = process.execPath;
 const scratch = mkdtempSync(join(tmpdir(), 'profile-bench-'));
-// A snapshot of the built CLI, so a rebuild of dist/ during the run cannot pull chunks away.
 const cli = join(scratch, 'cli', 'cli.js');
 
 function need(cmd: string, hint: string): void {
@@ -37,9 +37,14 @@ const inputs = execFileSync('bash', [join(root, 'test/bench/gen/make-inputs.sh')
 }).trim().split('\n');
 const big = inputs.find((f) => f.endsWith('.pb.gz'))!;
 const dump = inputs.find((f) => f.endsWith('.debug2.txt'))!;
-if (!existsSync(join(root, 'dist', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-cpSync(join(root, 'dist', 'cli.js'), cli);
-cpSync(join(root, 'dist', 'cli-chunks'), join(scratch, 'cli', 'cli-chunks'), { recursive: true });
+// The CLI bundled into the scratch folder as scripts/build.mjs bundles it (production), so that
+// rebuilds of dist/ by others during the run cannot pull chunks away.
+await esbuild.build({
+  entryPoints: [join(root, 'src', 'cli.ts')], outdir: join(scratch, 'cli'), entryNames: '[name]',
+  chunkNames: 'cli-chunks/[name]-[hash]', splitting: true, bundle: true, minify: true, platform: 'node',
+  target: 'node22', format: 'esm', logLevel: 'warning',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
 
 interface Measure { wall: number; cpu: number; rssMB: number }
 
