@@ -94,6 +94,7 @@ class App {
         break;
       case 'error':
         replaceChildren(this.messages, h('div', { class: 'error' }, msg.message));
+        this.root.classList.remove('busy');
         this.root.classList.toggle('failed', !this.payload);
         break;
       case 'busy':

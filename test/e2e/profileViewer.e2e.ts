@@ -130,6 +130,7 @@ test('profile viewer: a sandbox capture opens, frames link to source, compare sh
     assert.match(header, /kind\s+cpu/);
     assert.match(header, new RegExp(`pod\\s+${pod}`));
     assert.match(header, /namespace\s+openshift-etcd-operator/);
+    assert.match(header, /node\s+master-\d/);
     await frame.locator('.toolbar:not(.pending)').waitFor({ timeout: 30_000 });
     await session.page.waitForTimeout(500);
     await session.screenshot('e2e-profile-flame');

@@ -138,6 +138,14 @@ test('capture info comes from the captures folder layout', () => {
     pod: 'etcd-master-0',
   });
   assert.equal(captureInfoFromPath('/elsewhere/cpu.pb.gz', '/w/.profiles'), undefined);
+  const l = load('operator.cpu.pb.gz');
+  const v = buildView(l, defaultOptions(l), undefined, {
+    fileName: 'cpu-x.pb.gz',
+    path: '/w/.profiles/sandbox/openshift-etcd-operator/etcd-operator-1/cpu-x.pb.gz',
+    capturesRoot: '/w/.profiles',
+    node: 'master-0',
+  });
+  assert.deepEqual(v.payload.header.capture, { context: 'sandbox', namespace: 'openshift-etcd-operator', pod: 'etcd-operator-1', node: 'master-0' });
   assert.equal(captureInfoFromPath('/w/.profiles/a/cpu.pb.gz', '/w/.profiles'), undefined);
 });
 

@@ -29,6 +29,12 @@ export function setupProfileViewer(ctx: vscode.ExtensionContext, pctx: ProfilerC
     annotations,
     output: pctx.output,
     capturesRoot: () => pctx.captures?.root?.fsPath,
+    podNode: async (info) => {
+      if (!info.context || !info.namespace || !info.pod) return undefined;
+      const d = await pctx.pods.discovery(info.context);
+      for (const g of d.groups) for (const p of g.pods) if (p.namespace === info.namespace && p.name === info.pod) return p.node;
+      return undefined;
+    },
   });
   ctx.subscriptions.push(
     sourceLinks,

@@ -26,6 +26,8 @@ export interface ViewMeta {
   /** The file's path and the captures folder, to read context/namespace/pod from the path. */
   path?: string;
   capturesRoot?: string;
+  /** The captured pod's node, when the cluster still knows the pod. */
+  node?: string;
 }
 
 export function loadProfile(bytes: Uint8Array, name: string): LoadedProfile | { error: string } {
@@ -89,7 +91,7 @@ export function buildView(loaded: LoadedProfile, options: ViewOptions, base: Loa
     total: view.total,
     durationNanos: profile.durationNanos,
     timeNanos: profile.timeNanos,
-    capture: captureInfoFromPath(meta.path, meta.capturesRoot),
+    capture: withNode(captureInfoFromPath(meta.path, meta.capturesRoot), meta.node),
     baseFileName: meta.baseFileName,
   };
   if (view.flame.cum.length <= 1) warnings.push(opts.focus || opts.ignore || opts.hide ? 'No samples left after the filters.' : 'This profile has no samples for this sample type.');
@@ -109,6 +111,10 @@ export function buildView(loaded: LoadedProfile, options: ViewOptions, base: Loa
     payload: { type: 'profile', header, options: opts, frames, flame: view.flame, top: view.top, warnings },
     functions,
   };
+}
+
+function withNode(info: CaptureInfo | undefined, node: string | undefined): CaptureInfo | undefined {
+  return info && node ? { ...info, node } : info;
 }
 
 function functionIndex(profile: Profile): Map<string, { filename: string; startLine: number }> {

@@ -2,11 +2,11 @@
 // extension host) for the views' typed arrays, and answers the webview's requests.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { FromWebview, ToWebview, ViewOptions } from '../../protocol.ts';
+import type { CaptureInfo, FromWebview, ToWebview, ViewOptions } from '../../protocol.ts';
 import type { LineAnnotations } from '../lineAnnotations.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
 import { makeNonce, panelHtml } from './html.ts';
-import { buildView, defaultOptions, loadProfile, sourceOf, type LoadedProfile, type BuiltView } from './model.ts';
+import { buildView, captureInfoFromPath, defaultOptions, loadProfile, sourceOf, type LoadedProfile, type BuiltView } from './model.ts';
 
 export const PROFILE_VIEW_TYPE = 'etcdProfiler.profileViewer';
 
@@ -28,6 +28,8 @@ export interface ProfileEditorDeps {
   output: vscode.LogOutputChannel;
   /** Folder captures are saved under: `<context>/<namespace>/<pod>/<file>` paths there describe the capture. */
   capturesRoot?: () => string | undefined;
+  /** The node of a captured pod, if the cluster still knows it. */
+  podNode?: (info: CaptureInfo) => Promise<string | undefined>;
 }
 
 /** One open profile editor. */
@@ -46,12 +48,25 @@ export class ProfileSession {
     this.options = 'error' in doc.loaded ? defaultOptionsFallback() : defaultOptions(doc.loaded);
   }
 
+  private node?: Promise<string | undefined>;
+
+  /** The captured pod's node, looked up once (at most a few seconds). */
+  private captureNode(): Promise<string | undefined> {
+    if (!this.node) {
+      const info = captureInfoFromPath(this.doc.uri.fsPath, this.deps.capturesRoot?.());
+      const lookup = info && this.deps.podNode ? this.deps.podNode(info).catch(() => undefined) : Promise.resolve(undefined);
+      this.node = Promise.race([lookup, new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
+    }
+    return this.node;
+  }
+
   post(msg: ToWebview): void {
     void this.panel.webview.postMessage(msg);
   }
 
   /** Rebuilds the views for the current options and base, and sends them. */
-  send(): void {
+  async send(): Promise<void> {
+    const node = await this.captureNode();
     const loaded = this.doc.loaded;
     if ('error' in loaded) {
       this.post({ type: 'error', message: loaded.error });
@@ -64,6 +79,7 @@ export class ProfileSession {
         baseFileName: this.base ? basename(this.base.uri.fsPath) : undefined,
         capturesRoot: this.deps.capturesRoot?.(),
         path: this.doc.uri.fsPath,
+        node,
       });
       this.options = this.view.payload.options;
       this.deps.output.debug(`profile ${this.doc.uri.fsPath}: ${this.view.payload.flame.cum.length} nodes in ${(performance.now() - t0).toFixed(0)} ms`);
@@ -103,13 +119,13 @@ export class ProfileSession {
     }
     this.base = { uri, loaded };
     this.panel.title = `${basename(this.doc.uri.fsPath)} − ${basename(uri.fsPath)}`;
-    this.send();
+    await this.send();
   }
 
-  clearCompare(): void {
+  async clearCompare(): Promise<void> {
     this.base = undefined;
     this.panel.title = basename(this.doc.uri.fsPath);
-    this.send();
+    await this.send();
   }
 
   async openSource(frame: number): Promise<void> {
@@ -123,12 +139,12 @@ export class ProfileSession {
       case 'ready':
         // A webview that was hidden reloads; the views built before are still valid.
         if (this.view) this.post(this.view.payload);
-        else this.send();
+        else await this.send();
         break;
       case 'setOptions':
         this.options = msg.options;
         this.post({ type: 'busy', busy: true });
-        this.send();
+        await this.send();
         break;
       case 'openSource':
         await this.openSource(msg.frame);
@@ -137,7 +153,7 @@ export class ProfileSession {
         await this.compare();
         break;
       case 'clearCompare':
-        this.clearCompare();
+        await this.clearCompare();
         break;
       case 'copyText':
         await vscode.env.clipboard.writeText(msg.text);
