@@ -41,6 +41,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   private shown: number[] = [];
   private filter: GroupFilter = NO_FILTER;
   private loading = 0;
+  private editTimer?: ReturnType<typeof setTimeout>;
 
   constructor(models: GoroutineModels) {
     this.models = models;
@@ -56,8 +57,12 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
         if (e && isGoroutineDump(e.document)) void provider.show(e.document);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document === provider.doc) void provider.show(e.document);
+        if (e.document !== provider.doc) return;
+        // Regroup once typing pauses, not on every keystroke.
+        clearTimeout(provider.editTimer);
+        provider.editTimer = setTimeout(() => void provider.show(e.document), 400);
       }),
+      { dispose: () => clearTimeout(provider.editTimer) },
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d === provider.doc) provider.clear();
       }),
