@@ -33,7 +33,7 @@ export function isGzip(data: Uint8Array): boolean {
 export function maybeGunzip(data: Uint8Array, what = 'the file'): Uint8Array {
   if (!isGzip(data)) return data;
   try {
-    return gunzipSync(data, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
+    return gunzipSync(data, { maxOutputLength: MAX_DECOMPRESSED_BYTES, chunkSize: 1 << 20 });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(String((err as Error).message))) {
@@ -239,36 +239,59 @@ function convert(raw: PprofProfile, rawSamples: RawSamples, name: string, simpli
   }
   // Location ids become location indices in place.
   const nLocations = locations.length;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    const index = sequentialLocations ? (id >= 1 && id <= nLocations ? id - 1 : undefined) : locationIndex.get(id);
-    if (index === undefined) throw invalid(name, `a sample refers to missing location ${id}`);
-    ids[i] = index;
+  if (sequentialLocations) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id < 1 || id > nLocations) throw invalid(name, `a sample refers to missing location ${id}`);
+      ids[i] = id - 1;
+    }
+  } else {
+    for (let i = 0; i < ids.length; i++) {
+      const index = locationIndex.get(ids[i]);
+      if (index === undefined) throw invalid(name, `a sample refers to missing location ${ids[i]}`);
+      ids[i] = index;
+    }
   }
   const noLabels: readonly SampleLabel[] = Object.freeze([]);
   const labels = new Array<readonly SampleLabel[]>(count).fill(noLabels);
   if (labelPool.length > 0) {
-    // Heap profiles label every sample with its object size: share equal label lists.
+    // Heap profiles label every sample with its object size: share equal label lists. Single
+    // labels are looked up by number (per key, value and unit), others by a string key.
     const lists = new Map<string, readonly SampleLabel[]>();
+    const singles = new Map<number, Map<number, readonly SampleLabel[]>>();
+    const makeList = (a: number, b: number): readonly SampleLabel[] => {
+      const items: SampleLabel[] = [];
+      for (let j = 4 * a; j < 4 * b; j += 4) {
+        items.push(Object.freeze({
+          key: str(labelPool[j], 'a label key'),
+          str: str(labelPool[j + 1], 'a label value'),
+          num: labelPool[j + 2],
+          numUnit: str(labelPool[j + 3], 'a label unit'),
+        }));
+      }
+      return Object.freeze(items);
+    };
+    const nStrings = strings.length;
     for (let i = 0; i < count; i++) {
       const a = labelStart[i];
       const b = labelStart[i + 1];
       if (a === b) continue;
-      let key = '';
-      for (let j = 4 * a; j < 4 * b; j += 4) key += `${labelPool[j]},${labelPool[j + 1]},${labelPool[j + 2]},${labelPool[j + 3]};`;
-      let list = lists.get(key);
-      if (!list) {
-        const items: SampleLabel[] = [];
-        for (let j = 4 * a; j < 4 * b; j += 4) {
-          items.push(Object.freeze({
-            key: str(labelPool[j], 'a label key'),
-            str: str(labelPool[j + 1], 'a label value'),
-            num: labelPool[j + 2],
-            numUnit: str(labelPool[j + 3], 'a label unit'),
-          }));
-        }
-        list = Object.freeze(items);
-        lists.set(key, list);
+      let list: readonly SampleLabel[] | undefined;
+      if (b === a + 1) {
+        const j = 4 * a;
+        const k = labelPool[j];
+        const sv = labelPool[j + 1];
+        const u = labelPool[j + 3];
+        const group = k + nStrings * (sv + nStrings * u);
+        let byNum = singles.get(group);
+        if (!byNum) singles.set(group, (byNum = new Map()));
+        list = byNum.get(labelPool[j + 2]);
+        if (!list) byNum.set(labelPool[j + 2], (list = makeList(a, b)));
+      } else {
+        let key = '';
+        for (let j = 4 * a; j < 4 * b; j += 4) key += `${labelPool[j]},${labelPool[j + 1]},${labelPool[j + 2]},${labelPool[j + 3]};`;
+        list = lists.get(key);
+        if (!list) lists.set(key, (list = makeList(a, b)));
       }
       labels[i] = list;
     }
