@@ -35,7 +35,7 @@ function socketInodes(): Set<string> {
 function listeningInodes(ours: Set<string>): string[] {
   const found: string[] = [];
   for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(table, 'utf8');
     } catch {
