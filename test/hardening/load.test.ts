@@ -1,6 +1,6 @@
 // Load: 10 port-forwards at once with 50 connections each (operator over http, etcd members over mutual TLS),
-// all 500 established end to end and held open together, then each answering a pprof request with 200; then the three etcd members captured at
-// once (CPU 10 s, and heap) through captureAll, the core of "Capture from All Members".
+// all 500 established end to end and held open together, then each answering a pprof request with 200; then
+// the three etcd members captured at once (CPU 10 s, and heap) through captureAll ("Capture from All Members").
 import { PRIVATE_TMP } from './helpers/leaks.ts';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
