@@ -66,9 +66,15 @@ export function buildTop(profile: Profile, selection: ViewSelection = {}): TopRe
   return { sampleType: agg.sampleType, unit: agg.unit, total: agg.total, rows };
 }
 
-/** The webview's top table over an aggregate; `base` (same node table) adds the flat delta. */
+/**
+ * The webview's top table over an aggregate. With `base` (an aggregate over the same node table),
+ * rows present only in the base follow, and `delta` is flat(profile) − flat(base).
+ */
 export function topData(agg: Aggregate, base?: Aggregate): TopData {
   const order = topOrder(agg);
+  if (base) {
+    for (const i of topOrder(base)) if (agg.flat[i] === 0 && agg.cum[i] === 0) order.push(i);
+  }
   const data: TopData = {
     frame: Int32Array.from(order),
     flat: Float64Array.from(order, (i) => agg.flat[i]),

@@ -150,3 +150,28 @@ test('the call tree adds up: cum = self + children, and per-function cum equals 
     assert.deepEqual(Array.from(fromTree), Array.from(agg.cum), `${basename(file)}: cum from the tree`);
   }
 });
+
+test('buildView against a base: top delta equals the diff that matches pprof, flame delta adds up', async () => {
+  const { buildView } = await import('../../src/profile/flame.ts');
+  const profile = decodeProfile(readFileSync(pick('allocs')));
+  const base = decodeProfile(readFileSync(pick('heap')));
+  const sampleIndex = 1; // alloc_space
+  const view = buildView(profile, { sampleIndex }, base);
+  assert.ok(view.top.delta && view.flame.delta);
+  const diff = new Map(buildTop(diffProfiles(profile, base), { sampleIndex }).rows.map((r) => [r.name, r.flat]));
+  for (let i = 0; i < view.top.frame.length; i++) {
+    const name = view.frames.labels[view.top.frame[i]];
+    assert.equal(view.top.delta[i], diff.get(name) ?? 0, name);
+  }
+  // Every row of the diff with a flat change is in the table, including functions gone since the base.
+  const shown = new Set(Array.from(view.top.frame, (f) => view.frames.labels[f]));
+  for (const [name, flat] of diff) if (flat !== 0) assert.ok(shown.has(name), `${name} missing`);
+  let sumProfile = 0;
+  let sumBase = 0;
+  for (const s of profile.samples) sumProfile += s.values[sampleIndex];
+  for (const s of base.samples) sumBase += s.values[sampleIndex];
+  assert.equal(view.flame.cum[0], sumProfile);
+  assert.equal(view.flame.delta[0], sumProfile - sumBase);
+  const same = buildView(profile, { sampleIndex }, profile);
+  assert.ok(same.flame.delta!.every((d) => d === 0) && same.top.delta!.every((d) => d === 0));
+});
