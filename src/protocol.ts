@@ -63,5 +63,4 @@ export type FromWebview =
   | { type: 'compare' }
   | { type: 'clearCompare' }
   | { type: 'copyText'; text: string }
-  | { type: 'exportSvg'; svg: string }
-  | { type: 'openSettings'; setting: string };
+  | { type: 'exportSvg'; svg: string };

@@ -231,3 +231,8 @@ test('a comparison sorts the top table by the size of the delta, growth and shri
   const r = topRows(top, frames, 'count', 100, { key: 'delta', descending: true });
   assert.deepEqual(r.rows.map((x) => x.delta), ['-30', '+20', '+1', '0']);
 });
+
+test('a "more" row expands to every child of its parent', () => {
+  const rows = treeRows(data, new Set([0]), 1, new Set([0]));
+  assert.deepEqual(rows.map((r) => r.node), [1, 7]);
+});

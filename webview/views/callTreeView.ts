@@ -21,7 +21,8 @@ export class CallTreeView {
   private expanded = new Set<number>();
   private rows: TreeRow[] = [];
   private selected = -1;
-  private limits = new Map<number, number>();
+  /** Parents whose children are all listed ("… n more" clicked). */
+  private showAll = new Set<number>();
 
   private readonly events: CallTreeEvents;
 
@@ -38,7 +39,7 @@ export class CallTreeView {
     this.frames = frames;
     this.header = header;
     this.expanded = initialExpansion(layout.data);
-    this.limits.clear();
+    this.showAll.clear();
     this.selected = -1;
     this.render();
     replaceChildren(this.side, h('p', { class: 'note' }, 'Select a function to see its callers and callees.'));
@@ -71,13 +72,22 @@ export class CallTreeView {
     const l = this.layout!;
     const d = l.data;
     const unit = this.header!.unit;
-    this.rows = treeRows(d, this.expanded, 200);
+    this.rows = treeRows(d, this.expanded, 200, this.showAll);
     const els = this.rows.map((r, k) => {
       if (r.more) {
         const more = r.more;
         const el = h(
           'div',
-          { class: 'tree-row more', attrs: { role: 'treeitem', 'aria-level': String(r.level + 1) } },
+          {
+            class: 'tree-row more',
+            attrs: { role: 'treeitem', 'aria-level': String(r.level + 1), title: 'Show all' },
+            on: {
+              click: () => {
+                this.showAll.add(more.parent);
+                this.render();
+              },
+            },
+          },
             h('span', { class: 'cell num' }),
           h('span', { class: 'cell num' }),
           h('span', { class: 'cell num' }),

@@ -18,12 +18,12 @@ export function childrenOf(data: FlameData, i: number): number[] {
 }
 
 /** Rows for the nodes reachable through expanded nodes, children by descending cum, at most `maxChildren` each. */
-export function treeRows(data: FlameData, expanded: ReadonlySet<number>, maxChildren = 200): TreeRow[] {
+export function treeRows(data: FlameData, expanded: ReadonlySet<number>, maxChildren = 200, showAll: ReadonlySet<number> = new Set()): TreeRow[] {
   const rows: TreeRow[] = [];
   const walk = (parent: number, level: number) => {
     const kids = childrenOf(data, parent).sort((a, b) => data.cum[b] - data.cum[a]);
     for (let k = 0; k < kids.length; k++) {
-      if (k === maxChildren) {
+      if (k === maxChildren && !showAll.has(parent)) {
         let value = 0;
         for (let m = k; m < kids.length; m++) value += data.cum[kids[m]];
         rows.push({ node: -1, level, hasChildren: false, expanded: false, more: { parent, count: kids.length - k, value } });

@@ -170,9 +170,6 @@ export class ProfileSession {
         }
         break;
       }
-      case 'openSettings':
-        await vscode.commands.executeCommand('workbench.action.openSettings', msg.setting);
-        break;
       default:
         console.warn('etcd Profiler: unknown webview message', msg);
     }
