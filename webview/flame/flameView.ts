@@ -8,7 +8,8 @@ import { fitLabel } from './label.ts';
 import { ancestors, forEachVisible, hitTest, neighbour, searchShare, widestNodeOf, type FlameLayout } from './layout.ts';
 
 const ROW = 18;
-const MIN_WIDTH = 0.5;
+// Frames narrower than a CSS pixel are not drawn (nor their subtrees): they would not be seen apart.
+const MIN_WIDTH = 1;
 
 export interface FlameViewEvents {
   openSource(frame: number): void;
