@@ -58,7 +58,7 @@ export class TopView {
     const keys: TopKey[] = ['flat', 'flatPct', 'cum', 'cumPct', ...(diff ? (['delta'] as TopKey[]) : []), 'name', 'location'];
     const columns: Column<TopRow>[] = keys.map((k) => ({ key: k, title: this.title(k) }));
     // Fixed widths: every row of the grid is its own CSS grid, so content-sized columns would not line up.
-    const template = keys.map((k) => (k === 'name' ? 'minmax(10em, 3fr)' : k === 'location' ? 'minmax(6em, 2fr)' : k === 'delta' ? '6.5em' : '5.5em')).join(' ');
+    const template = keys.map((k) => (k === 'name' ? 'minmax(10em, 4fr)' : k === 'location' ? 'minmax(5em, 1.5fr)' : k === 'delta' ? '6em' : '5em')).join(' ');
     this.grid = dataGrid<TopRow>('Top functions', columns, template, {
       onHeader: (key) => {
         const k = key as TopKey;
