@@ -39,13 +39,13 @@ function runWorker(count: number, workerSeed: number): Promise<Done> {
         reject(new Error(`fuzz worker (seed ${workerSeed}) made no progress for ${STALL_MS} ms after input ${last}: a hang`));
       }
     }, 1000);
-    worker.on('message', (m: { type: string; i?: number } & Partial<Done>) => {
+    worker.on('message', (m: { type: 'progress'; i: number } | Done) => {
       lastAt = Date.now();
-      if (m.type === 'progress') last = m.i!;
-      if (m.type === 'done') {
+      if (m.type === 'progress') last = m.i;
+      else {
         clearInterval(watchdog);
         void worker.terminate();
-        resolve(m as Done);
+        resolve(m);
       }
     });
     worker.on('error', (err) => {
