@@ -133,7 +133,7 @@ test('goroutine dump: coloured tab, file:line opens the Go source, Goroutines vi
     await session.page.keyboard.press('Control+g');
     const input = session.page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible' });
-    await input.fill(String(target + 1));
+    await input.fill(`:${target + 1}`);
     await input.press('Enter');
     await session.page.waitForTimeout(500);
     const viewLine = session.page.locator('.editor-group-container.active .view-line', { hasText: `operator/${goFile}:${goLine}` }).first();
@@ -259,6 +259,35 @@ test('a 100k-goroutine dump opens and groups while the extension host keeps answ
       t.diagnostic(`100k dump: tab after ${tabMs} ms, "Show Output" answered after ${roundTripMs} ms, groups shown after ${groupedMs} ms; extension log: ${lines.join(' | ') || '(none)'}`);
       await session.screenshot('e2e-goroutines-100k');
       assert.ok(roundTripMs < groupedMs || groupedMs < 5000, 'the host answered before the grouping finished (or grouping was quick)');
+
+      // Deep in the file (no document links at this size): Ctrl+click resolves the clicked file:line alone.
+      const bigLines = readFileSync(big, 'utf8').split('\n');
+      let deep = 800_000;
+      while (deep < bigLines.length && !/^\tetcd-profiler\/bench\/gen\/goroutines\/main\.go:\d+/.test(bigLines[deep])) deep++;
+      const deepLine = /main\.go:(\d+)/.exec(bigLines[deep])?.[1];
+      assert.ok(deepLine, 'a location of the generator deep in the dump');
+      await (await session.waitForEditorTab(/goroutines-100k\.debug2\.txt/)).click();
+      await session.page.locator('.editor-group-container.active .monaco-editor').first().click();
+      await session.page.keyboard.press('Control+g');
+      const goto = session.page.locator('.quick-input-widget input.input');
+      await goto.waitFor({ state: 'visible' });
+      await goto.fill(`:${deep + 1}`);
+      await goto.press('Enter');
+      await session.page.waitForTimeout(500);
+      const deepView = session.page.locator('.editor-group-container.active .view-line', { hasText: `goroutines/main.go:${deepLine}` }).first();
+      await deepView.waitFor();
+      const box = await deepView.locator('span').first().boundingBox();
+      assert.ok(box);
+      const t2 = Date.now();
+      await session.page.keyboard.down('Control');
+      await session.page.mouse.move(box.x + 120, box.y + box.height / 2);
+      await session.page.waitForTimeout(800);
+      await session.page.mouse.click(box.x + 120, box.y + box.height / 2);
+      await session.page.keyboard.up('Control');
+      await session.waitForEditorTab(/^main\.go/, 60_000);
+      await waitForStatus(session, 'status.editor.selection', new RegExp(`Ln ${deepLine},`));
+      t.diagnostic(`line ${deep + 1} of the 100k dump: Ctrl+click opened test/bench/gen/goroutines/main.go:${deepLine} in ${Date.now() - t2} ms`);
+      await session.screenshot('e2e-goroutines-100k-deep-click');
     }
 
     // Compare: the operator after parking against before (fixtures), through the Browse… entry.

@@ -36,7 +36,7 @@ export function setupGoroutines(ctx: vscode.ExtensionContext, pctx: ProfilerCont
   ctx.subscriptions.push(
     { dispose: () => grouper.dispose() },
     models,
-    registerLanguageFeatures(models),
+    registerLanguageFeatures(models, sourceLinks),
     vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, diffs),
     guard(OPEN_FRAME_COMMAND, (file: string, line: number) => sourceLinks.open(file, line, `${file}:${line}`)),
     guard('etcdProfiler.openGoroutineDump', (uri?: vscode.Uri) => openDump(pctx.output, uri instanceof vscode.Uri ? uri : undefined)),

@@ -4,11 +4,17 @@
 import * as vscode from 'vscode';
 import { fileLineSpan } from '../../profile/goroutineIndex.ts';
 import type { GoroutineGroup } from '../../profile/goroutines.ts';
+import type { SourceLinks } from '../sourceLinks.ts';
 import { blockAt, GOROUTINE_LANGUAGE, type GoroutineModels } from './models.ts';
 
 export const OPEN_FRAME_COMMAND = 'etcdProfiler.goroutines.openFrame';
-/** Beyond this many links a document gets no more (a 100k-goroutine dump has ~1M location lines). */
-export const MAX_LINKS = 50_000;
+/**
+ * Documents up to this many lines get document links (every `file:line` underlined, Ctrl+click opens it).
+ * Longer ones (a 100k-goroutine dump has ~870k lines, ~500k locations) get a definition provider instead:
+ * the same Ctrl+click, computed for the clicked line only, so neither the extension host nor the editor
+ * handles hundreds of thousands of links.
+ */
+export const MAX_LINK_LINES = 200_000;
 /** VS Code shows at most `editor.foldingMaximumRegions` (default 5000) ranges; more only cost IPC. */
 export const MAX_FOLDING_RANGES = 5_000;
 
@@ -19,7 +25,8 @@ export function frameCommandUri(file: string, line: number): vscode.Uri {
 export class DumpLinkProvider implements vscode.DocumentLinkProvider {
   provideDocumentLinks(doc: vscode.TextDocument, token: vscode.CancellationToken): vscode.DocumentLink[] {
     const links: vscode.DocumentLink[] = [];
-    for (let i = 0; i < doc.lineCount && links.length < MAX_LINKS; i++) {
+    if (doc.lineCount > MAX_LINK_LINES) return links;
+    for (let i = 0; i < doc.lineCount; i++) {
       if ((i & 4095) === 0 && token.isCancellationRequested) break;
       const text = doc.lineAt(i).text;
       const c = text.charCodeAt(0);
@@ -31,6 +38,25 @@ export class DumpLinkProvider implements vscode.DocumentLinkProvider {
       links.push(link);
     }
     return links;
+  }
+}
+
+/** Ctrl+click on a `file:line` of a document too long for links: resolved for that line only. */
+export class DumpDefinitionProvider implements vscode.DefinitionProvider {
+  private readonly sourceLinks: SourceLinks;
+
+  constructor(sourceLinks: SourceLinks) {
+    this.sourceLinks = sourceLinks;
+  }
+
+  async provideDefinition(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.LocationLink[] | undefined> {
+    if (doc.lineCount <= MAX_LINK_LINES) return undefined; // the links do it
+    const span = fileLineSpan(doc.lineAt(position.line).text);
+    if (!span || position.character < span.start || position.character > span.end) return undefined;
+    const r = await this.sourceLinks.resolve(span.file);
+    if (!r.found) return undefined;
+    const target = new vscode.Position(Math.max(0, span.line - 1), 0);
+    return [{ originSelectionRange: new vscode.Range(position.line, span.start, position.line, span.end), targetUri: vscode.Uri.file(r.path), targetRange: new vscode.Range(target, target) }];
   }
 }
 
@@ -120,10 +146,11 @@ export class DumpSymbolProvider implements vscode.DocumentSymbolProvider {
   }
 }
 
-export function registerLanguageFeatures(models: GoroutineModels): vscode.Disposable {
+export function registerLanguageFeatures(models: GoroutineModels, sourceLinks: SourceLinks): vscode.Disposable {
   const selector: vscode.DocumentSelector = { language: GOROUTINE_LANGUAGE };
   return vscode.Disposable.from(
     vscode.languages.registerDocumentLinkProvider(selector, new DumpLinkProvider()),
+    vscode.languages.registerDefinitionProvider(selector, new DumpDefinitionProvider(sourceLinks)),
     vscode.languages.registerFoldingRangeProvider(selector, new DumpFoldingProvider(models)),
     vscode.languages.registerDocumentSymbolProvider(selector, new DumpSymbolProvider(models), { label: 'Goroutine groups' }),
   );
