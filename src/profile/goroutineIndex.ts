@@ -62,12 +62,12 @@ export function indexGoroutineText(text: string, dump: Pick<GoroutineDump, 'form
   while (pos <= text.length && format !== 'none') {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
-    const line = text.slice(pos, nl);
-    const blank = line === '' || line === '\r';
+    const c = pos < nl ? text.charCodeAt(pos) : -1;
+    const blank = c === -1 || (c === 13 && nl === pos + 1);
     if (format === 'debug=2') {
-      const c = line.charCodeAt(0);
-      if (c === 103 /* g */ && line.startsWith('goroutine ')) {
-        const m = DEBUG2_HEADER.exec(line);
+      // Most lines are frames: only headers are cut out of the text.
+      if (c === 103 /* g */ && text.startsWith('goroutine ', pos)) {
+        const m = DEBUG2_HEADER.exec(text.slice(pos, nl));
         if (m) {
           starts.push(lineNo);
           ends.push(lineNo);
@@ -81,7 +81,7 @@ export function indexGoroutineText(text: string, dump: Pick<GoroutineDump, 'form
         ends[open] = lineNo;
       }
     } else {
-      const c = line.charCodeAt(0);
+      const line = text.slice(pos, nl);
       if (c >= 48 && c <= 57 && DEBUG1_RECORD.test(line)) {
         closeRecord();
         starts.push(lineNo);
