@@ -206,6 +206,13 @@ async function answerFileDialog(s: Session, title: string, file: string): Promis
   await input.fill(file);
   await s.page.waitForTimeout(500);
   await input.press('Enter');
+  // VS Code's simple file dialog can swallow an Enter that arrives while it is still filtering the typed
+  // path; it then stays open with the path typed. Accept it again with its OK button.
+  const widget = s.page.locator('.quick-input-widget', { has: s.page.locator('.quick-input-title', { hasText: title }) }).first();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await widget.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false)) return;
+    await s.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click().catch(() => input.press('Enter'));
+  }
 }
 
 /** Lines of the extension's output channel, from the session's log folder. */
