@@ -259,8 +259,16 @@ export class Session {
   }
 
   /** The text lines Monaco renders for the active text editor (only the visible part of the file). */
-  async activeEditorText(): Promise<string> {
-    const text = await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+  async activeEditorText(timeoutMs = 10_000): Promise<string> {
+    // A tab can show before Monaco has rendered its lines: wait (bounded) for text to appear.
+    const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    const deadline = Date.now() + timeoutMs;
+    let text: string;
+    for (;;) {
+      text = await lines.innerText({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => '');
+      if (text.trim() || Date.now() >= deadline) break;
+      await this.page.waitForTimeout(100);
+    }
     return text.replace(/\u00a0/g, ' '); // Monaco renders spaces as no-break spaces
   }
 
