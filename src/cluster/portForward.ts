@@ -1,10 +1,11 @@
 // A local TCP listener on 127.0.0.1 whose every accepted connection becomes one port-forward WebSocket
-// through the API server (client-node's PortForward opens one WebSocket per TCP connection). client-node
-// does not close the local socket when the WebSocket fails or ends, so this file owns both ends: each
-// side's close or error destroys the other, and stop() closes the listener and every live pair.
+// (v4.channel.k8s.io) through the API server, authenticated from the kubeconfig by client-node. The
+// WebSocket is our own wsClient rather than client-node's PortForward, which has no backpressure and
+// allocates per TLS record (see wsClient.ts). This file owns both ends: each side's close or error ends
+// the other, and stop() closes the listener and every live pair.
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import { AuthorizationV1Api, CoreV1Api, PortForward, type KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { WsClient } from './wsClient.ts';
 import { ClusterError, forbiddenMessage, httpStatusOf, toClusterError, type ClusterAction } from './errors.ts';
 
 export interface ForwardTarget {
@@ -25,12 +26,8 @@ export type ForwardState = 'active' | 'stopped' | 'pod-gone';
 
 type Listener = () => void;
 
-interface WsLike {
-  on(event: 'close', cb: () => void): unknown;
-  on(event: 'error', cb: (err: Error) => void): unknown;
-  close(): void;
-  terminate?: () => void;
-}
+/** Bytes from the pod queued in a local socket before we stop reading from the API server. */
+const MAX_QUEUED = 1024 * 1024;
 
 export class PortForwardSession {
   readonly namespace: string;
@@ -52,7 +49,7 @@ export class PortForwardSession {
 
   private readonly server: net.Server;
   private readonly kubeConfig: KubeConfig;
-  private readonly pairs = new Map<net.Socket, WsLike | undefined>();
+  private readonly pairs = new Map<net.Socket, WsClient | undefined>();
   private readonly listeners = new Set<Listener>();
 
   constructor(server: net.Server, kubeConfig: KubeConfig, target: ForwardTarget, localPort: number, requestedPort: number) {
@@ -155,35 +152,76 @@ export class PortForwardSession {
     socket.on('error', () => finish());
     socket.on('close', () => finish());
 
+    // Bytes from the pod arrive as views on the WebSocket's read buffers: a view still queued in the local
+    // socket keeps its buffer held until the socket has flushed everything, and reading pauses while too
+    // much waits there (a slow reader must not make us buffer the whole transfer).
+    const held: (() => void)[] = [];
+    let readingPaused = false;
+    const flushed = (): void => {
+      if (socket.writableLength > 0) return;
+      for (const release of held.splice(0)) release();
+      if (readingPaused) {
+        readingPaused = false;
+        this.pairs.get(socket)?.resume();
+      }
+    };
+    // v4.channel.k8s.io: each message starts with its channel byte (0 data, 1 error); the first message on
+    // each channel carries the port number in two bytes.
+    const portBytesLeft = [2, 2];
+    let channel = -1;
     // The kubelet reports dial failures ("connection refused" inside the pod) on the error channel.
     const errText: Buffer[] = [];
-    const errSink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        errText.push(chunk);
-        cb();
-      },
-    });
     const flushErr = (): string | undefined => {
       const text = Buffer.concat(errText).toString('utf8').trim();
       return text ? `${this.namespace}/${this.pod}:${this.remotePort}: ${text}` : undefined;
     };
-
-    const pf = new PortForward(this.kubeConfig, true);
-    pf.portForward(this.namespace, this.pod, [this.remotePort], socket, errSink, socket)
-      .then((ws) => {
-        const w = ws as unknown as WsLike;
-        if (done) {
-          closeWs(w);
+    const path = `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods/${encodeURIComponent(this.pod)}/portforward?ports=${this.remotePort}`;
+    socket.pause();
+    WsClient.connect(this.kubeConfig, path, ['v4.channel.k8s.io'], {
+      onData: (payload, first, _opcode, hold) => {
+        if (first) {
+          channel = payload[0] ?? -1;
+          payload = payload.subarray(1);
+        }
+        if (channel === 0 || channel === 1) {
+          const skip = Math.min(portBytesLeft[channel], payload.length);
+          portBytesLeft[channel] -= skip;
+          payload = payload.subarray(skip);
+        }
+        if (payload.length === 0 || done) return;
+        if (channel === 1) {
+          errText.push(Buffer.from(payload));
           return;
         }
-        this.pairs.set(socket, w);
-        w.on('close', () => {
-          const text = flushErr();
-          finish(text);
-          // The kubelet answers this way once the pod is gone or replaced.
-          if (text && /pod .* (not found|is not running)/i.test(text)) this.markPodGone(text);
+        if (channel !== 0) return;
+        socket.write(payload, flushed);
+        if (socket.writableLength === 0) return;
+        held.push(hold());
+        if (socket.writableLength > MAX_QUEUED && !readingPaused) {
+          readingPaused = true;
+          this.pairs.get(socket)?.pause();
+        }
+      },
+      onDrain: () => socket.resume(),
+      onClose: ({ error }) => {
+        const text = flushErr();
+        finish(text ?? (error ? `connection dropped: ${error.message}` : undefined));
+        for (const release of held.splice(0)) release();
+        // The kubelet answers this way once the pod is gone or replaced.
+        if (text && /pod .* (not found|is not running)/i.test(text)) this.markPodGone(text);
+      },
+    })
+      .then((ws) => {
+        if (done) {
+          ws.destroy();
+          return;
+        }
+        this.pairs.set(socket, ws);
+        socket.on('data', (chunk: Buffer) => {
+          if (!ws.send(chunk, 0)) socket.pause();
         });
-        w.on('error', (err: Error) => finish(flushErr() ?? `connection dropped: ${err.message}`));
+        socket.on('end', () => ws.close());
+        socket.resume();
       })
       .catch((err: unknown) => {
         const e = portForwardError(err, this);
@@ -194,14 +232,8 @@ export class PortForwardSession {
   }
 }
 
-function closeWs(ws: WsLike | undefined): void {
-  if (!ws) return;
-  try {
-    if (ws.terminate) ws.terminate();
-    else ws.close();
-  } catch {
-    // already closed
-  }
+function closeWs(ws: WsClient | undefined): void {
+  ws?.destroy();
 }
 
 function portForwardAction(target: ForwardTarget): ClusterAction {
