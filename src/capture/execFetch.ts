@@ -26,9 +26,10 @@ export interface ExecFetchOptions {
   maxBytes?: number;
 }
 
-type Tool = 'curl' | 'wget';
+export type Tool = 'curl' | 'wget';
 
-function commandFor(tool: Tool, o: ExecFetchOptions): string[] {
+/** The command run inside the container (exported for tests that run it on the host). */
+export function fetchCommand(tool: Tool, o: Pick<ExecFetchOptions, 'scheme' | 'port' | 'path' | 'certs' | 'insecureSkipVerify' | 'maxSeconds'>): string[] {
   const url = `${o.scheme}://127.0.0.1:${o.port}${o.path}`;
   if (tool === 'curl') {
     // Headers go to stderr (-D /dev/stderr) so the status is known while stdout stays the raw body.
@@ -39,7 +40,10 @@ function commandFor(tool: Tool, o: ExecFetchOptions): string[] {
     }
     return [...cmd, url];
   }
-  const cmd = ['wget', '-q', '-S', '-T', String(o.maxSeconds), '-O', '-'];
+  // GNU wget. -S prints the headers (indented) to stderr; -nv, not -q, which would hide why a request failed;
+  // -t 1: a retry after a dropped connection restarts the download and appends a second copy to stdout;
+  // --content-on-error keeps the body of a 4xx/5xx (Go's "cpu profiling already in use").
+  const cmd = ['wget', '-nv', '-S', '-t', '1', '-T', String(o.maxSeconds), '--content-on-error', '-O', '-'];
   if (o.scheme === 'https') {
     if (o.certs) cmd.push(`--ca-certificate=${o.certs.ca}`, `--certificate=${o.certs.cert}`, `--private-key=${o.certs.key}`);
     if (o.insecureSkipVerify) cmd.push('--no-check-certificate');
@@ -73,12 +77,62 @@ const CURL_EXIT: Record<number, [CaptureError['code'], string]> = {
   77: ['tls', 'curl could not read the CA file'],
 };
 
-function toolError(tool: Tool, r: ExecResult, o: ExecFetchOptions): CaptureError {
-  const lastLine = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(HTTP\/|[\w-]+:)/.test(l)).pop() ?? '';
-  const known = tool === 'curl' ? CURL_EXIT[r.exitCode] : undefined;
+type Where = Pick<ExecFetchOptions, 'namespace' | 'pod' | 'container' | 'scheme' | 'certs'>;
+
+/** The tool's own words: stderr without the headers and wget's progress and session-cache lines. */
+function reasonLine(tool: Tool, stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.replace(/\r$/, ''));
+  const kept =
+    tool === 'curl'
+      ? lines.map((l) => l.trim()).filter((l) => l && !/^(HTTP\/|[\w-]+:)/.test(l))
+      : lines
+          .filter((l) => !l.startsWith('  ')) // -S headers are indented
+          .map((l) => l.trim())
+          .filter((l) => l && !/ URL:| -> "-"|^\S+:\/\/\S+:$|Could not save SSL session data/.test(l));
+  return kept.pop() ?? '';
+}
+
+function wgetFailure(r: ExecResult, o: Where, status: number | undefined): [CaptureError['code'], string] | undefined {
+  const text = r.stderr;
+  if (r.exitCode === 4) {
+    if (/connection refused/i.test(text)) return ['connection-dropped', 'nothing listens on that port inside the pod (connection refused)'];
+    if (/timed out/i.test(text)) return ['connection-dropped', 'the request timed out'];
+    if (status !== undefined) return ['connection-dropped', 'the connection dropped while receiving'];
+    if (o.scheme === 'https') {
+      // GNU wget goes on without a client certificate it cannot read and then only sees the server hang up.
+      return o.certs
+        ? ['tls', `the TLS connection failed and wget does not say why: it silently skips client certificate or key files it cannot read, so either ${o.certs.cert} / ${o.certs.key} are missing or unreadable in the container, or the server refused them (curl in the container, or a port-forward, would tell which)`]
+        : ['tls', 'the TLS connection failed (wget gives no reason)'];
+    }
+    return ['connection-dropped', 'the connection failed'];
+  }
+  if (r.exitCode === 5) {
+    if (/failed to open cert|no such file|cannot open|could not open/i.test(text)) return ['tls', 'wget could not read the CA file'];
+    return ['tls', 'the server certificate did not verify against the CA file'];
+  }
+  return undefined;
+}
+
+function toolError(tool: Tool, r: ExecResult, o: Where, status: number | undefined): CaptureError {
+  const lastLine = reasonLine(tool, r.stderr);
+  const known = tool === 'curl' ? CURL_EXIT[r.exitCode] : wgetFailure(r, o, status);
   const where = `${tool} in ${o.namespace}/${o.pod} (container ${o.container})`;
   if (known) return new CaptureError(known[0], `${where}: ${known[1]} (exit ${r.exitCode}${lastLine ? `: ${lastLine}` : ''}).`);
   return new CaptureError('failed', `${where} failed with exit ${r.exitCode}${lastLine ? `: ${lastLine}` : ''}.`);
+}
+
+/**
+ * What a finished run of the tool means: the answer, `undefined` when the tool is not in the container, or a
+ * CaptureError. wget exits 8 on a 4xx/5xx answer: that answer (with --content-on-error, its body) is returned
+ * so the status is what the user hears, as with curl.
+ */
+export function readToolResult(tool: Tool, r: ExecResult, o: Where): FetchResult | undefined {
+  if (missingTool(r)) return undefined;
+  const status = statusFrom(r.stderr);
+  if (status !== undefined && (r.exitCode === 0 || (tool === 'wget' && status >= 400))) {
+    return { status, contentType: contentTypeFrom(r.stderr), body: r.stdout };
+  }
+  throw toolError(tool, r, o, status);
 }
 
 /** Runs the request inside the pod; the answer has the same shape as fetchPprof's. */
@@ -93,7 +147,7 @@ export async function execFetchPprof(o: ExecFetchOptions): Promise<FetchResult &
         namespace: o.namespace,
         pod: o.pod,
         container: o.container,
-        command: commandFor(tool, o),
+        command: fetchCommand(tool, o),
         signal: o.signal,
         maxBytes: max,
         onStdout: (chunk) => {
@@ -106,12 +160,8 @@ export async function execFetchPprof(o: ExecFetchOptions): Promise<FetchResult &
       if (/exceeded \d+ bytes/.test((err as Error).message)) throw tooLargeError(o.path, max);
       throw err;
     }
-    if (missingTool(r)) continue;
-    const status = statusFrom(r.stderr);
-    if (status !== undefined && (r.exitCode === 0 || (tool === 'wget' && r.exitCode === 8))) {
-      return { status, contentType: contentTypeFrom(r.stderr), body: r.stdout, tool };
-    }
-    throw toolError(tool, r, o);
+    const answer = readToolResult(tool, r, o);
+    if (answer) return { ...answer, tool };
   }
   throw new CaptureError(
     'failed',
