@@ -33,6 +33,8 @@ export class ForwardRegistry {
   async start(kubeConfig: KubeConfig, target: ForwardTarget, localPort?: number): Promise<PortForwardSession> {
     const existing = this.get(kubeConfig.getCurrentContext(), target);
     if (existing) return existing;
+    // A stale forward (pod gone or restarted) under the same key would otherwise keep listening unlisted.
+    await this.sessions.get(forwardKey(kubeConfig.getCurrentContext(), target))?.stop();
     const session = await startPortForward({ kubeConfig, ...target, localPort });
     const key = forwardKey(session.context, target);
     this.sessions.set(key, session);
@@ -58,11 +60,11 @@ export class ForwardRegistry {
     }
   }
 
-  /** Checks every active forward's pod (see PortForwardSession.checkPod); returns those newly gone. */
+  /** Checks every active forward's pod (see PortForwardSession.checkPod); returns those newly gone or restarted. */
   async checkPods(): Promise<PortForwardSession[]> {
     const active = this.list().filter((s) => s.state === 'active');
     await Promise.all(active.map((s) => s.checkPod()));
-    return active.filter((s) => s.state === 'pod-gone');
+    return active.filter((s) => s.stale);
   }
 
   async stopAll(): Promise<void> {

@@ -4,7 +4,7 @@
 // allocates per TLS record (see wsClient.ts). This file owns both ends: each side's close or error ends
 // the other, and stop() closes the listener and every live pair.
 import net from 'node:net';
-import { AuthorizationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { WsClient } from './wsClient.ts';
 import { ClusterError, forbiddenMessage, httpStatusOf, toClusterError, type ClusterAction } from './errors.ts';
 
@@ -22,7 +22,19 @@ export interface StartForwardOptions extends ForwardTarget {
   preflight?: boolean;
 }
 
-export type ForwardState = 'active' | 'stopped' | 'pod-gone';
+/** `pod-gone`: deleted, replaced or not running; `pod-restarted`: a container restarted, open connections dropped. */
+export type ForwardState = 'active' | 'stopped' | 'pod-gone' | 'pod-restarted';
+
+/** What identifies the pod instance a forward started on. */
+export interface PodIdentity {
+  uid?: string;
+  /** Sum of the containers' restart counts. */
+  restarts: number;
+}
+
+function restartsOf(pod: V1Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+}
 
 type Listener = () => void;
 
@@ -46,6 +58,8 @@ export class PortForwardSession {
   totalConnections = 0;
   /** The pod's uid when the forward started (when readable): a different uid later means the pod was replaced. */
   podUid?: string;
+  /** The containers' restart count when the forward started (when readable). */
+  podRestarts?: number;
 
   private readonly server: net.Server;
   private readonly kubeConfig: KubeConfig;
@@ -92,15 +106,34 @@ export class PortForwardSession {
     for (const l of this.listeners) l();
   }
 
-  /** Marks the forward as pointing at a pod that was deleted or restarted (the caller watches pods). */
+  /** The pod was deleted, replaced, or a container restarted: offer to reconnect. */
+  get stale(): boolean {
+    return this.state === 'pod-gone' || this.state === 'pod-restarted';
+  }
+
+  /** A few words for the stale states, for labels. */
+  get staleLabel(): string {
+    return this.state === 'pod-restarted' ? 'pod restarted' : this.state === 'pod-gone' ? 'pod gone' : '';
+  }
+
+  /** Marks the forward as pointing at a pod that was deleted or replaced (the caller watches pods). */
   markPodGone(reason: string): void {
+    this.markStale('pod-gone', reason);
+  }
+
+  /** A container of the pod restarted: connections open then were dropped, the process behind the port is new. */
+  markPodRestarted(reason: string): void {
+    this.markStale('pod-restarted', reason);
+  }
+
+  private markStale(state: 'pod-gone' | 'pod-restarted', reason: string): void {
     if (this.state !== 'active') return;
-    this.state = 'pod-gone';
+    this.state = state;
     this.lastError = reason;
     this.changed();
   }
 
-  /** Reads the pod: marks the forward `pod-gone` when it was deleted, replaced or is terminating. */
+  /** Reads the pod: marks the forward `pod-gone` when it was deleted, replaced or is terminating, `pod-restarted` when a container restarted. */
   async checkPod(): Promise<ForwardState> {
     if (this.state !== 'active') return this.state;
     const core = this.kubeConfig.makeApiClient(CoreV1Api);
@@ -109,6 +142,10 @@ export class PortForwardSession {
       if (pod.metadata?.deletionTimestamp) this.markPodGone(`pod ${this.namespace}/${this.pod} is being deleted`);
       else if (this.podUid && pod.metadata?.uid !== this.podUid) this.markPodGone(`pod ${this.namespace}/${this.pod} was replaced by a new one`);
       else if (pod.status?.phase !== 'Running') this.markPodGone(`pod ${this.namespace}/${this.pod} is ${pod.status?.phase ?? 'not running'}`);
+      else if (this.podRestarts !== undefined && restartsOf(pod) > this.podRestarts) {
+        const which = (pod.status?.containerStatuses ?? []).filter((c) => (c.restartCount ?? 0) > 0).map((c) => `${c.name} (${c.restartCount})`);
+        this.markPodRestarted(`a container of ${this.namespace}/${this.pod} restarted — ${which.join(', ')} — connections open then were dropped`);
+      }
     } catch (err) {
       if (httpStatusOf(err) === 404) this.markPodGone(`pod ${this.namespace}/${this.pod} was deleted`);
     }
@@ -269,9 +306,11 @@ function listen(server: net.Server, port: number): Promise<number> {
   });
 }
 
-/** Checks RBAC and pod phase so a forward fails at start with a clear message, not at first use. */
-/** Returns the pod's uid when it could be read (to notice later that the pod was replaced). */
-export async function preflightPortForward(kubeConfig: KubeConfig, target: ForwardTarget): Promise<string | undefined> {
+/**
+ * Checks RBAC and pod phase so a forward fails at start with a clear message, not at first use. Returns the
+ * pod's uid and restart count when the pod could be read (to notice later that it was replaced or restarted).
+ */
+export async function preflightPortForward(kubeConfig: KubeConfig, target: ForwardTarget): Promise<PodIdentity | undefined> {
   const action = portForwardAction(target);
   const authz = kubeConfig.makeApiClient(AuthorizationV1Api);
   const review = await authz
@@ -304,7 +343,7 @@ export async function preflightPortForward(kubeConfig: KubeConfig, target: Forwa
         `Pod ${target.namespace}/${target.pod} is not running (phase ${phase ?? 'unknown'}${pod.metadata?.deletionTimestamp ? ', being deleted' : ''}).`,
       );
     }
-    return pod.metadata?.uid;
+    return { uid: pod.metadata?.uid, restarts: restartsOf(pod) };
   } catch (err) {
     if (err instanceof ClusterError) throw err;
     // Not being allowed to read the pod does not stop the forward; a missing pod does.
@@ -316,7 +355,7 @@ export async function preflightPortForward(kubeConfig: KubeConfig, target: Forwa
 /** Listens on 127.0.0.1: the preferred port (default: the remote one) when free, else any free port. */
 export async function startPortForward(options: StartForwardOptions): Promise<PortForwardSession> {
   const target: ForwardTarget = { namespace: options.namespace, pod: options.pod, remotePort: options.remotePort };
-  const podUid = options.preflight !== false ? await preflightPortForward(options.kubeConfig, target) : undefined;
+  const identity = options.preflight !== false ? await preflightPortForward(options.kubeConfig, target) : undefined;
   const requested = options.localPort ?? options.remotePort;
   let server = net.createServer({ pauseOnConnect: false, noDelay: true });
   let port: number;
@@ -332,6 +371,7 @@ export async function startPortForward(options: StartForwardOptions): Promise<Po
     }
   }
   const session = new PortForwardSession(server, options.kubeConfig, target, port, requested);
-  session.podUid = podUid;
+  session.podUid = identity?.uid;
+  session.podRestarts = identity?.restarts;
   return session;
 }

@@ -6,7 +6,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { ForwardRegistry } from '../../src/cluster/forwardRegistry.ts';
 import { startPortForward, type PortForwardSession } from '../../src/cluster/portForward.ts';
-import { adminConfig, createScratchOperator, deletePod, operatorPodName, sandboxInfo, waitForPodGone } from './helpers/sandbox.ts';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { adminConfig, createScratchOperator, deletePod, operatorPodName, sandboxInfo, waitForPod, waitForPodGone } from './helpers/sandbox.ts';
 
 const info = sandboxInfo();
 const kc = adminConfig();
@@ -146,5 +147,47 @@ test('a forward whose pod is deleted turns pod-gone, with the reason', async () 
     assert.match(s.lastError ?? '', new RegExp(`${scratch} (was deleted|is being deleted)`));
   } finally {
     await registry.stopAll();
+  }
+});
+
+test('a forward whose pod restarted a container turns pod-restarted; reconnect reaches the new process', async () => {
+  const name = `fwd-restart-${Math.random().toString(36).slice(2, 7)}`;
+  const port = 32000 + Math.floor(Math.random() * 1000);
+  // Answers its pid; exits on /exit so the node agent restarts it (restartPolicy Always).
+  const server = `require('node:http').createServer((req, res) => { res.end(String(process.pid)); if (req.url === '/exit') setTimeout(() => process.exit(3), 50); }).listen(${port}, '127.0.0.1');`;
+  await kc.makeApiClient(CoreV1Api).createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name, namespace },
+      spec: {
+        nodeName: info.nodes[2].name,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'server', image: 'sandbox/node', command: [process.execPath, '-e', server], readinessProbe: { tcpSocket: { port } as never, periodSeconds: 1 } }],
+      },
+    },
+  });
+  const registry = new ForwardRegistry();
+  try {
+    await waitForPod(kc, namespace, name, (p) => p.status?.containerStatuses?.[0]?.ready === true);
+    const s = await registry.start(kc, { namespace, pod: name, remotePort: port }, 0);
+    assert.equal(s.podRestarts, 0);
+    const first = (await get(s.localPort, '/')).body.toString();
+    assert.deepEqual(await registry.checkPods(), []);
+    await get(s.localPort, '/exit');
+    await waitForPod(kc, namespace, name, (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && p.status?.containerStatuses?.[0]?.ready === true);
+    assert.deepEqual(await registry.checkPods(), [s]);
+    assert.equal(s.state, 'pod-restarted');
+    assert.equal(s.staleLabel, 'pod restarted');
+    assert.match(s.lastError ?? '', /restarted — server \(1\)/);
+    const next = await registry.reconnect(kc, s);
+    assert.equal(next.state, 'active');
+    assert.equal(next.localPort, s.localPort, 'same local port after reconnect');
+    const second = (await get(next.localPort, '/')).body.toString();
+    assert.match(second, /^\d+$/);
+    assert.notEqual(second, first, 'a new process answers');
+  } finally {
+    await registry.stopAll();
+    await deletePod(kc, namespace, name, 0);
   }
 });

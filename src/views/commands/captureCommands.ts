@@ -24,9 +24,9 @@ function forwardStatusBar(forwards: ForwardRegistry): vscode.Disposable {
       item.hide();
       return;
     }
-    const gone = list.filter((s) => s.state === 'pod-gone').length;
+    const gone = list.filter((s) => s.stale).length;
     item.text = `$(plug) ${list.length} forward${list.length === 1 ? '' : 's'}${gone ? ` $(warning) ${gone}` : ''}`;
-    item.tooltip = list.map((s) => `${s.describe()}${s.state === 'pod-gone' ? ` — pod gone: ${s.lastError ?? ''}` : ''}`).join('\n');
+    item.tooltip = list.map((s) => `${s.describe()}${s.stale ? ` — ${s.staleLabel}: ${s.lastError ?? ''}` : ''}`).join('\n');
     item.show();
   };
   const unsubscribe = forwards.onDidChange(update);
@@ -47,8 +47,8 @@ function forwardDecorator(forwards: ForwardRegistry) {
         const mine = forwards.list().filter((s) => s.context === pod.context && s.namespace === pod.namespace && s.pod === pod.name);
         if (mine.length === 0) return undefined;
         return {
-          description: mine.map((s) => `⇄ 127.0.0.1:${s.localPort}${s.state === 'pod-gone' ? ' (pod gone)' : ''}`).join(', '),
-          tooltip: mine.map((s) => `Port-forward ${s.describe()}${s.state === 'pod-gone' ? ' — the pod is gone; reconnect from the status bar' : ''}`).join('\n'),
+          description: mine.map((s) => `⇄ 127.0.0.1:${s.localPort}${s.stale ? ` (${s.staleLabel})` : ''}`).join(', '),
+          tooltip: mine.map((s) => `Port-forward ${s.describe()}${s.stale ? ` — ${s.staleLabel}; reconnect from the status bar` : ''}`).join('\n'),
         };
       },
     },
@@ -59,7 +59,7 @@ function forwardDecorator(forwards: ForwardRegistry) {
   };
 }
 
-/** Every 10 s while forwards exist: notices pods deleted or replaced under a forward and offers to reconnect. */
+/** Every 10 s while forwards exist: notices pods deleted, replaced or restarted under a forward and offers to reconnect. */
 function watchForwardPods(pctx: ProfilerContext, forwards: ForwardRegistry): vscode.Disposable {
   let busy = false;
   const timer = setInterval(() => {
@@ -69,8 +69,8 @@ function watchForwardPods(pctx: ProfilerContext, forwards: ForwardRegistry): vsc
       .checkPods()
       .then((gone) => {
         for (const s of gone) {
-          pctx.output.warn(`Port-forward ${s.describe()}: ${s.lastError ?? 'pod gone'}`);
-          void vscode.window.showWarningMessage(`Port-forward to ${s.pod}: ${s.lastError ?? 'the pod is gone'}.`, 'Reconnect', 'Stop').then(async (choice) => {
+          pctx.output.warn(`Port-forward ${s.describe()}: ${s.lastError ?? s.staleLabel}`);
+          void vscode.window.showWarningMessage(`Port-forward to ${s.pod}: ${s.lastError ?? s.staleLabel}.`, 'Reconnect', 'Stop').then(async (choice) => {
             if (choice === 'Reconnect') await forwards.reconnect(pctx.kube.kubeConfigFor(s.context), s).catch((err: unknown) => pctx.output.error(String(err)));
             if (choice === 'Stop') await s.stop();
           });

@@ -51,7 +51,7 @@ async function pickForward(forwards: ForwardRegistry, title: string): Promise<Po
     list.map((s) => ({
       label: `${s.namespace}/${s.pod}:${s.remotePort}`,
       description: `127.0.0.1:${s.localPort} · ${s.context}`,
-      detail: s.state === 'pod-gone' ? `$(warning) pod gone: ${s.lastError ?? ''}` : `${s.activeConnections} open connection(s), ${s.totalConnections} so far`,
+      detail: s.stale ? `$(warning) ${s.staleLabel}: ${s.lastError ?? ''}` : `${s.activeConnections} open connection(s), ${s.totalConnections} so far`,
       session: s,
     })),
     { title },
@@ -82,7 +82,7 @@ export function listForwards(forwards: ForwardRegistry): CommandFactory {
     const actions = [
       { label: '$(copy) Copy URL', description: url, id: 'copy' },
       { label: '$(list-unordered) Open pprof Index', id: 'index' },
-      ...(s.state === 'pod-gone' ? [{ label: '$(refresh) Reconnect', id: 'reconnect' }] : []),
+      ...(s.stale ? [{ label: '$(refresh) Reconnect', id: 'reconnect' }] : []),
       { label: '$(debug-disconnect) Stop', id: 'stop' },
     ];
     const action = await vscode.window.showQuickPick(actions, { title: `${s.namespace}/${s.pod}:${s.remotePort} → 127.0.0.1:${s.localPort}` });
