@@ -89,7 +89,8 @@ function reasonLine(tool: Tool, stderr: string): string {
           .filter((l) => !l.startsWith('  ')) // -S headers are indented
           .map((l) => l.trim())
           .filter((l) => l && !/ URL:| -> "-"|^\S+:\/\/\S+:$|Could not save SSL session data/.test(l));
-  return kept.pop() ?? '';
+  // wget's first ERROR line is the cause ("Failed to open cert …"); what follows are its consequences.
+  return (tool === 'wget' ? kept.find((l) => l.startsWith('ERROR')) : undefined) ?? kept.pop() ?? '';
 }
 
 function wgetFailure(r: ExecResult, o: Where, status: number | undefined): [CaptureError['code'], string] | undefined {
@@ -99,15 +100,17 @@ function wgetFailure(r: ExecResult, o: Where, status: number | undefined): [Capt
     if (/timed out/i.test(text)) return ['connection-dropped', 'the request timed out'];
     if (status !== undefined) return ['connection-dropped', 'the connection dropped while receiving'];
     if (o.scheme === 'https') {
-      // GNU wget goes on without a client certificate it cannot read and then only sees the server hang up.
+      // GNU wget goes on without a client certificate or key it cannot read and then only sees the server hang
+      // up, as when the server refuses them. Worded so podRequest does not try further certificate paths: with
+      // this CA file present these are the paths that should work, and the next candidates would only bury this.
       return o.certs
-        ? ['tls', `the TLS connection failed and wget does not say why: it silently skips client certificate or key files it cannot read, so either ${o.certs.cert} / ${o.certs.key} are missing or unreadable in the container, or the server refused them (curl in the container, or a port-forward, would tell which)`]
+        ? ['tls', `the TLS connection failed and wget does not say why: it skips a client certificate or key it cannot read without a word, so either ${o.certs.cert} or ${o.certs.key} is missing or unreadable in the container, or the server refused them (curl in the container, or a port-forward, would tell which)`]
         : ['tls', 'the TLS connection failed (wget gives no reason)'];
     }
     return ['connection-dropped', 'the connection failed'];
   }
   if (r.exitCode === 5) {
-    if (/failed to open cert|no such file|cannot open|could not open/i.test(text)) return ['tls', 'wget could not read the CA file'];
+    if (/failed to open cert|no such file|cannot open|could not open/i.test(text)) return ['tls', `wget could not read the CA file${o.certs ? ` ${o.certs.ca}` : ''}`];
     return ['tls', 'the server certificate did not verify against the CA file'];
   }
   return undefined;
