@@ -28,9 +28,18 @@ export interface ExecFetchOptions {
 
 export type Tool = 'curl' | 'wget';
 
-/** The command run inside the container (exported for tests that run it on the host). */
-export function fetchCommand(tool: Tool, o: Pick<ExecFetchOptions, 'scheme' | 'port' | 'path' | 'certs' | 'insecureSkipVerify' | 'maxSeconds'>): string[] {
+/**
+ * The command run inside the container (exported for tests that run it on the host). `basic` is the wget
+ * every BusyBox understands, for when GNU wget's options are refused: no timeout, retry or client-certificate
+ * options, and no body on errors.
+ */
+export function fetchCommand(
+  tool: Tool,
+  o: Pick<ExecFetchOptions, 'scheme' | 'port' | 'path' | 'certs' | 'insecureSkipVerify' | 'maxSeconds'>,
+  basic = false,
+): string[] {
   const url = `${o.scheme}://127.0.0.1:${o.port}${o.path}`;
+  if (tool === 'wget' && basic) return ['wget', '-q', '-S', '-O', '-', ...(o.insecureSkipVerify ? ['--no-check-certificate'] : []), url];
   if (tool === 'curl') {
     // Headers go to stderr (-D /dev/stderr) so the status is known while stdout stays the raw body.
     const cmd = ['curl', '-sS', '-D', '/dev/stderr', '--max-time', String(o.maxSeconds), '-o', '-'];
@@ -95,9 +104,10 @@ function reasonLine(tool: Tool, stderr: string): string {
 
 function wgetFailure(r: ExecResult, o: Where, status: number | undefined): [CaptureError['code'], string] | undefined {
   const text = r.stderr;
+  // GNU wget exits 4 on these, BusyBox 1.
+  if (/connection refused/i.test(text)) return ['connection-dropped', 'nothing listens on that port inside the pod (connection refused)'];
+  if (/timed out/i.test(text)) return ['connection-dropped', 'the request timed out'];
   if (r.exitCode === 4) {
-    if (/connection refused/i.test(text)) return ['connection-dropped', 'nothing listens on that port inside the pod (connection refused)'];
-    if (/timed out/i.test(text)) return ['connection-dropped', 'the request timed out'];
     if (status !== undefined) return ['connection-dropped', 'the connection dropped while receiving'];
     if (o.scheme === 'https') {
       // GNU wget goes on without a client certificate or key it cannot read and then only sees the server hang
@@ -138,19 +148,27 @@ export function readToolResult(tool: Tool, r: ExecResult, o: Where): FetchResult
   throw toolError(tool, r, o, status);
 }
 
+/**
+ * A wget that is not GNU wget refused the options (BusyBox: "unrecognized option", exit 1; Debian's BusyBox,
+ * built without -T, crashes on it: 139). Nothing was requested.
+ */
+function optionsRefused(r: ExecResult): boolean {
+  if (statusFrom(r.stderr) !== undefined || r.stdout.length > 0) return false;
+  return r.exitCode === 139 || (r.exitCode !== 0 && /unrecognized option|invalid option|unknown option|usage: wget/i.test(r.stderr));
+}
+
 /** Runs the request inside the pod; the answer has the same shape as fetchPprof's. */
 export async function execFetchPprof(o: ExecFetchOptions): Promise<FetchResult & { tool: Tool }> {
   let received = 0;
   const max = o.maxBytes ?? DEFAULT_MAX_CAPTURE_BYTES;
-  for (const tool of ['curl', 'wget'] as const) {
-    let r: ExecResult;
+  const run = async (command: string[]): Promise<ExecResult> => {
     try {
-      r = await execInPod({
+      return await execInPod({
         kubeConfig: o.kubeConfig,
         namespace: o.namespace,
         pod: o.pod,
         container: o.container,
-        command: fetchCommand(tool, o),
+        command,
         signal: o.signal,
         maxBytes: max,
         onStdout: (chunk) => {
@@ -162,6 +180,19 @@ export async function execFetchPprof(o: ExecFetchOptions): Promise<FetchResult &
       if ((err as Error).name === 'AbortError') throw new CaptureError('cancelled', 'Capture cancelled.');
       if (/exceeded \d+ bytes/.test((err as Error).message)) throw tooLargeError(o.path, max);
       throw err;
+    }
+  };
+  for (const tool of ['curl', 'wget'] as const) {
+    let r = await run(fetchCommand(tool, o));
+    if (tool === 'wget' && optionsRefused(r)) {
+      if (o.scheme === 'https' && o.certs) {
+        const why = r.exitCode === 139 ? 'it crashed on them' : (/^.*(unrecognized|invalid|unknown) option.*$/im.exec(r.stderr)?.[0] ?? `exit ${r.exitCode}`);
+        throw new CaptureError(
+          'tls',
+          `wget in ${o.namespace}/${o.pod} (container ${o.container}) is not GNU wget (BusyBox?) and refused GNU wget's options (${why.trim()}): it has no options for a client certificate and key, so it cannot do the endpoint's mutual TLS. Capture through a port-forward, or put curl or GNU wget in the container.`,
+        );
+      }
+      r = await run(fetchCommand(tool, o, true));
     }
     const answer = readToolResult(tool, r, o);
     if (answer) return { ...answer, tool };

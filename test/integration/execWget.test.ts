@@ -30,18 +30,29 @@ const id = Math.random().toString(36).slice(2, 7);
 /** Only this test's pods carry it, so their processes are told apart from every other wget on the machine. */
 const MARKER = { name: 'EXEC_WGET_TEST', value: id };
 
-let toolDir = '';
-let wgetFile = '';
 let folder = '';
 const pods: string[] = [];
-let operatorPod = '';
-let etcdPod = '';
-let caOnlyPod = '';
 
-function hostWget(): string {
-  const r = spawnSync('sh', ['-c', 'command -v wget'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error('this test needs wget on the host (the sandbox pods run host binaries)');
-  return r.stdout.trim();
+function hostBinary(name: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** A directory for the pods' PATH holding only `wget`: a copy of `binary` (BusyBox picks its applet by that name). */
+interface WgetDir {
+  dir: string;
+  wgetFile: string;
+  /** In pod names. */
+  label: string;
+}
+
+function makeWgetDir(binary: string, label: string): WgetDir {
+  const dir = mkdtempSync(path.join(tmpdir(), `ep-${label}-only-`)); // the pods' mount namespaces see the host's /tmp
+  chmodSync(dir, 0o755);
+  const wgetFile = path.join(dir, 'wget');
+  copyFileSync(binary, wgetFile);
+  chmodSync(wgetFile, 0o755);
+  return { dir, wgetFile, label };
 }
 
 async function createPod(name: string, spec: V1PodSpec): Promise<void> {
@@ -52,12 +63,12 @@ async function createPod(name: string, spec: V1PodSpec): Promise<void> {
 const running = (p: V1Pod): boolean => p.status?.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => !!c.state?.running);
 
 /** The sandbox operator's spec with PATH pointing at the wget-only directory. */
-async function startOperatorPod(): Promise<string> {
+async function startOperatorPod(w: WgetDir): Promise<string> {
   const original = await core.readNamespacedPod({ name: operatorPodName(info), namespace: NS });
   const spec = structuredClone(original.spec!);
   spec.terminationGracePeriodSeconds = 1;
-  spec.containers = spec.containers.map((c) => ({ ...c, env: [...(c.env ?? []), { name: 'PATH', value: toolDir }, MARKER] }));
-  const name = `exec-wget-operator-${id}`;
+  spec.containers = spec.containers.map((c) => ({ ...c, env: [...(c.env ?? []), { name: 'PATH', value: w.dir }, MARKER] }));
+  const name = `exec-${w.label}-operator-${id}`;
   await createPod(name, spec);
   await waitForPod(kc, NS, name, running);
   const deadline = Date.now() + 30_000;
@@ -73,12 +84,12 @@ async function startOperatorPod(): Promise<string> {
  * A pod on the first member's node and host network, so 127.0.0.1:2379 is that member, with the member's
  * certificate volume mounted as in the member (`all`) or only its configmaps (CA bundles, no client key).
  */
-async function startEtcdSidePod(certs: 'all' | 'ca-only'): Promise<string> {
+async function startEtcdSidePod(w: WgetDir, certs: 'all' | 'ca-only'): Promise<string> {
   const member = await core.readNamespacedPod({ name: etcdPodNames(info)[0], namespace: 'openshift-etcd' });
   const etcdContainer = member.spec!.containers.find((c) => c.name === 'etcd')!;
   const mount = etcdContainer.volumeMounts!.find((m) => m.mountPath === CERTS_MOUNT)!;
   const volume = member.spec!.volumes!.find((v) => v.name === mount.name)!;
-  const name = `exec-wget-${certs}-${id}`;
+  const name = `exec-${w.label}-${certs}-${id}`;
   const volumes = certs === 'all' ? [volume] : [{ name: 'ca-only', hostPath: { path: `${volume.hostPath!.path}/configmaps` } }];
   const mounts = certs === 'all' ? [mount] : [{ name: 'ca-only', mountPath: `${CERTS_MOUNT}/configmaps` }];
   await createPod(name, {
@@ -93,7 +104,7 @@ async function startEtcdSidePod(certs: 'all' | 'ca-only'): Promise<string> {
         image: 'sandbox/wget-only',
         // By its full path: the container's PATH holds only wget.
         command: ['/bin/sleep', 'infinity'],
-        env: [{ name: 'PATH', value: toolDir }, MARKER],
+        env: [{ name: 'PATH', value: w.dir }, MARKER],
         volumeMounts: mounts,
       },
     ],
@@ -103,7 +114,7 @@ async function startEtcdSidePod(certs: 'all' | 'ca-only'): Promise<string> {
 }
 
 /** Runs fn and tells whether the wget file in the pods' PATH was executed meanwhile (its atime is reset first). */
-async function withWgetWatch<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; ran: boolean }> {
+async function withWgetWatch<T>(wgetFile: string, fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; ran: boolean }> {
   const old = new Date('2000-01-01T00:00:00Z');
   utimesSync(wgetFile, old, statSync(wgetFile).mtime);
   const out: { value?: T; error?: unknown } = {};
@@ -151,23 +162,34 @@ function byExec(pod: string, kind: CaptureKind | CaptureKindId, extra: Partial<C
   return capture({ kubeConfig: kc, namespace: NS, pod, kind, seconds: 2, method: 'exec', folder, ...extra });
 }
 
-describe('exec capture with wget and no curl in the container', { timeout: 240_000 }, () => {
-  before(async () => {
-    toolDir = mkdtempSync(path.join(tmpdir(), 'ep-wget-only-')); // the pods' mount namespaces see the host's /tmp
-    chmodSync(toolDir, 0o755);
-    wgetFile = path.join(toolDir, 'wget');
-    copyFileSync(hostWget(), wgetFile);
-    chmodSync(wgetFile, 0o755);
-    folder = mkdtempSync(path.join(tmpdir(), 'ep-wget-captures-'));
-    [operatorPod, etcdPod, caOnlyPod] = await Promise.all([startOperatorPod(), startEtcdSidePod('all'), startEtcdSidePod('ca-only')]);
-  });
+before(() => {
+  folder = mkdtempSync(path.join(tmpdir(), 'ep-wget-captures-'));
+});
 
-  after(async () => {
-    await Promise.all(pods.map((name) => deletePod(kc, NS, name, 0)));
-    await Promise.all(pods.map((name) => waitForPodGone(kc, NS, name)));
-    if (toolDir) rmSync(toolDir, { recursive: true, force: true });
-    if (folder) rmSync(folder, { recursive: true, force: true });
+after(async () => {
+  // Every pod this file created, also when a test or a start failed.
+  await Promise.all(pods.map((name) => deletePod(kc, NS, name, 0)));
+  await Promise.all(pods.map((name) => waitForPodGone(kc, NS, name)));
+  if (folder) rmSync(folder, { recursive: true, force: true });
+});
+
+const etcdEndpoint = { scheme: 'https', port: 2379, flavor: 'etcd', container: 'etcd' } as const;
+
+describe('exec capture with GNU wget and no curl in the container', { timeout: 240_000 }, () => {
+  let gnu: WgetDir | undefined;
+  let operatorPod = '';
+  let etcdPod = '';
+  let caOnlyPod = '';
+  before(async () => {
+    const wget = hostBinary('wget');
+    if (!wget) throw new Error('this test needs wget on the host (the sandbox pods run host binaries)');
+    gnu = makeWgetDir(wget, 'wget');
+    [operatorPod, etcdPod, caOnlyPod] = await Promise.all([startOperatorPod(gnu), startEtcdSidePod(gnu, 'all'), startEtcdSidePod(gnu, 'ca-only')]);
   });
+  after(() => {
+    if (gnu) rmSync(gnu.dir, { recursive: true, force: true });
+  });
+  const watched = <T>(fn: () => Promise<T>) => withWgetWatch(gnu!.wgetFile, fn);
 
   test('in these pods curl is not found and wget is', async () => {
     for (const [pod, container] of [[operatorPod, 'etcd-operator'], [etcdPod, 'etcd'], [caOnlyPod, 'etcd']]) {
@@ -181,7 +203,7 @@ describe('exec capture with wget and no curl in the container', { timeout: 240_0
 
   for (const kindId of ['heap', 'goroutine-debug2'] as const) {
     test(`${kindId} from the operator stand-in by exec: wget ran, the file decodes`, async (t) => {
-      const { value: result, error, ran } = await withWgetWatch(() => byExec(operatorPod, kindId));
+      const { value: result, error, ran } = await watched(() => byExec(operatorPod, kindId));
       if (error) throw error;
       assert.ok(ran, 'the wget in the pod PATH was executed');
       assert.equal(result!.method, 'exec');
@@ -202,7 +224,7 @@ describe('exec capture with wget and no curl in the container', { timeout: 240_0
       }
     })();
     const t0 = Date.now();
-    const { value: result, error, ran } = await withWgetWatch(() => byExec(operatorPod, 'cpu'));
+    const { value: result, error, ran } = await watched(() => byExec(operatorPod, 'cpu'));
     done = true;
     await watch;
     if (error) throw error;
@@ -221,7 +243,7 @@ describe('exec capture with wget and no curl in the container', { timeout: 240_0
   test('a 404 through wget names the pprof switch exactly as the curl path does, and nothing is saved', async (t) => {
     const missing: CaptureKind = { ...captureKind('heap'), path: '/debug/pprof/no-such-profile' };
     const before = filesUnder(folder);
-    const viaWget = await withWgetWatch(() => byExec(operatorPod, missing));
+    const viaWget = await watched(() => byExec(operatorPod, missing));
     assert.ok(viaWget.ran, 'wget ran');
     const err = await captureError(Promise.reject(viaWget.error ?? new Error('the capture succeeded')));
     assert.equal(err.code, 'pprof-disabled', err.message);
@@ -236,7 +258,7 @@ describe('exec capture with wget and no curl in the container', { timeout: 240_0
 
   test('nothing listening on the port: wget says connection refused', async () => {
     const before = filesUnder(folder);
-    const { error } = await withWgetWatch(() => byExec(operatorPod, 'heap', { endpoint: { scheme: 'http', port: 6061, flavor: 'operator', container: 'etcd-operator' } }));
+    const { error } = await watched(() => byExec(operatorPod, 'heap', { endpoint: { scheme: 'http', port: 6061, flavor: 'operator', container: 'etcd-operator' } }));
     const err = await captureError(Promise.reject(error ?? new Error('the capture succeeded')));
     assert.equal(err.code, 'connection-dropped', err.message);
     assert.match(err.message, /^wget in .*nothing listens on that port inside the pod \(connection refused\)/);
@@ -251,10 +273,8 @@ describe('exec capture with wget and no curl in the container', { timeout: 240_0
     verifyCaptureFile((await first).file, captureKind('cpu'));
   });
 
-  const etcdEndpoint = { scheme: 'https', port: 2379, flavor: 'etcd', container: 'etcd' } as const;
-
   test("etcd over mutual TLS by wget, with the member's certificate files mounted in the container", async (t) => {
-    const { value: result, error, ran } = await withWgetWatch(() => byExec(etcdPod, 'heap', { endpoint: etcdEndpoint }));
+    const { value: result, error, ran } = await watched(() => byExec(etcdPod, 'heap', { endpoint: etcdEndpoint }));
     if (error) throw error;
     assert.ok(ran, 'wget ran');
     assert.match(result!.tlsSource ?? '', new RegExp(`^files in container etcd \\(${CERTS_MOUNT}/secrets/etcd-all-certs/etcd-serving-master-\\d\\.crt\\)$`));
@@ -265,7 +285,7 @@ describe('exec capture with wget and no curl in the container', { timeout: 240_0
   test('etcd with the CA but no client certificate in the container: the message says wget cannot tell why TLS failed, nothing is saved', async (t) => {
     const before = filesUnder(folder);
     const t0 = Date.now();
-    const { error, ran } = await withWgetWatch(() => byExec(caOnlyPod, 'heap', { endpoint: etcdEndpoint }));
+    const { error, ran } = await watched(() => byExec(caOnlyPod, 'heap', { endpoint: etcdEndpoint }));
     const ms = Date.now() - t0;
     assert.ok(ran, 'wget ran');
     const err = await captureError(Promise.reject(error ?? new Error('the capture succeeded')));
@@ -276,6 +296,67 @@ describe('exec capture with wget and no curl in the container', { timeout: 240_0
     assert.match(err.message, new RegExp(`either ${files}\\.crt or ${files}\\.key is missing or unreadable in the container, or the server refused them`));
     // One try, no retries: wget's default of 20 took minutes.
     assert.ok(ms < 20_000, `took ${ms} ms`);
+    assert.deepEqual(filesUnder(folder), before);
+  });
+});
+
+// BusyBox's wget (Alpine-based images) takes none of GNU wget's extra options: the exec path falls back to the
+// options every BusyBox knows, and for mutual TLS says it cannot. Runs where a busybox binary is found
+// (BUSYBOX=/path/to/busybox, or busybox on PATH).
+const busybox = process.env.BUSYBOX ?? hostBinary('busybox');
+const busyboxSkip = busybox ? false : 'no busybox binary here (set BUSYBOX=/path/to/busybox)';
+
+describe('exec capture with BusyBox wget and no curl in the container', { skip: busyboxSkip, timeout: 120_000 }, () => {
+  let bb: WgetDir | undefined;
+  let operatorPod = '';
+  let etcdPod = '';
+  before(async () => {
+    bb = makeWgetDir(busybox!, 'bbwget');
+    [operatorPod, etcdPod] = await Promise.all([startOperatorPod(bb), startEtcdSidePod(bb, 'all')]);
+  });
+  after(() => {
+    if (bb) rmSync(bb.dir, { recursive: true, force: true });
+  });
+  const watched = <T>(fn: () => Promise<T>) => withWgetWatch(bb!.wgetFile, fn);
+
+  test('in these pods curl is not found and wget is BusyBox', async () => {
+    for (const [pod, container] of [[operatorPod, 'etcd-operator'], [etcdPod, 'etcd']]) {
+      const curl = await execInPod({ kubeConfig: kc, namespace: NS, pod, container, command: ['curl', '--version'] });
+      assert.equal(curl.exitCode, 127, `curl in ${pod}: exit ${curl.exitCode} ${curl.stderr}`);
+      const wget = await execInPod({ kubeConfig: kc, namespace: NS, pod, container, command: ['wget', '--help'] });
+      assert.match(`${wget.stdout.toString()}${wget.stderr}`, /BusyBox v[\d.]+/);
+    }
+  });
+
+  for (const kindId of ['heap', 'goroutine-debug2'] as const) {
+    test(`${kindId} from the operator stand-in by exec through BusyBox wget: the file decodes`, async (t) => {
+      const { value: result, error, ran } = await watched(() => byExec(operatorPod, kindId));
+      if (error) throw error;
+      assert.ok(ran, 'the wget in the pod PATH was executed');
+      assert.equal(result!.method, 'exec');
+      const checked = verifyCaptureFile(result!.file, captureKind(kindId));
+      t.diagnostic(`${kindId}: ${checked.bytes} bytes${checked.samples !== undefined ? `, ${checked.samples} samples` : ''}`);
+    });
+  }
+
+  test('a 404 through BusyBox wget names the pprof switch as the curl path does, nothing saved', async () => {
+    const missing: CaptureKind = { ...captureKind('heap'), path: '/debug/pprof/no-such-profile' };
+    const before = filesUnder(folder);
+    const err = await captureError(byExec(operatorPod, missing));
+    assert.equal(err.code, 'pprof-disabled', err.message);
+    const viaCurl = await captureError(byExec(operatorPodName(info), missing));
+    assert.equal(err.message, viaCurl.message);
+    assert.deepEqual(filesUnder(folder), before);
+  });
+
+  test('etcd over mutual TLS: BusyBox wget cannot, and the message says so and what to do', async (t) => {
+    const before = filesUnder(folder);
+    const { error, ran } = await watched(() => byExec(etcdPod, 'heap', { endpoint: etcdEndpoint }));
+    assert.ok(ran, 'wget ran');
+    const err = await captureError(Promise.reject(error ?? new Error('the capture succeeded')));
+    t.diagnostic(err.message);
+    assert.equal(err.code, 'tls', err.message);
+    assert.match(err.message, /^wget in openshift-etcd-operator\/exec-bbwget-all-\w+ \(container etcd\) is not GNU wget \(BusyBox\?\) and refused GNU wget's options \(.+\): it has no options for a client certificate and key, so it cannot do the endpoint's mutual TLS\. Capture through a port-forward, or put curl or GNU wget in the container\.$/);
     assert.deepEqual(filesUnder(folder), before);
   });
 });
