@@ -4,6 +4,7 @@
 // otherwise keeps V8 in back-to-back full collections; payloads go to the caller as views on those buffers,
 // and reading pauses while the caller cannot take more (client-node's PortForward has no backpressure).
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -230,12 +231,14 @@ export class WsClient {
         const rest = Buffer.from(head.slice(end + 4), 'latin1');
         const lines = head.slice(0, end).split('\r\n');
         head = '';
-        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0])?.[1] ?? 0);
         const fields = new Map<string, string>();
         for (const line of lines.slice(1)) {
           const colon = line.indexOf(':');
           if (colon > 0) fields.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
         }
+        onHead(Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0])?.[1] ?? 0), fields, rest);
+      };
+      const onHead = (status: number, fields: Map<string, string>, rest: Buffer): void => {
         if (status !== 101) {
           const length = fields.has('content-length') ? Number(fields.get('content-length')) : undefined;
           refused = { status, length, body: [], size: 0 };
@@ -252,7 +255,7 @@ export class WsClient {
         if (rest.length) this.reader.push(rest);
       };
 
-      const request = `GET ${fullPath} HTTP/1.1\r\n${Object.entries(headers)
+      const requestHead = `GET ${fullPath} HTTP/1.1\r\n${Object.entries(headers)
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('')}\r\n`;
       const onReadInto = (n: number, buf: Buffer): boolean => {
@@ -269,15 +272,15 @@ export class WsClient {
       let socket: net.Socket;
       if (cluster.proxyUrl) {
         // Through a proxy the agent client-node built owns the connection; reads arrive as fresh Buffers.
-        const req = https.request({ ...opts, host, port, path: fullPath, headers, protocol: server.protocol === 'https:' ? 'https:' : 'http:' });
-        req.on('upgrade', (res, sock, rest) => {
+        const request = (server.protocol === 'https:' ? https : http).request({ ...opts, auth: undefined, host, port, path: fullPath, headers });
+        request.on('upgrade', (res, sock, rest) => {
           this.socket = sock as net.Socket;
           this.attach(this.socket);
-          onBytes(Buffer.from(`HTTP/1.1 ${res.statusCode} x\r\n${Object.entries(res.headers).map(([k, v]) => `${k}: ${String(v)}\r\n`).join('')}\r\n`, 'latin1'));
-          if (rest.length) onBytes(rest);
+          const fields = new Map(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+          onHead(res.statusCode ?? 0, fields, rest);
           this.socket.on('data', (chunk: Buffer) => onBytes(chunk));
         });
-        req.on('response', (res) => {
+        request.on('response', (res) => {
           refused = { status: res.statusCode ?? 0, body: [], size: 0 };
           res.on('data', (c: Buffer) => {
             refused!.body.push(c);
@@ -285,8 +288,8 @@ export class WsClient {
           });
           res.on('end', refuse);
         });
-        req.on('error', (err) => settle(err));
-        req.end();
+        request.on('error', (err) => settle(err));
+        request.end();
         return;
       }
       if (server.protocol === 'https:') {
@@ -303,10 +306,10 @@ export class WsClient {
           ALPNProtocols: ['http/1.1'],
           onread,
         } as tls.ConnectionOptions);
-        socket.once('secureConnect', () => socket.write(request));
+        socket.once('secureConnect', () => socket.write(requestHead));
       } else {
         socket = net.connect({ host, port, onread });
-        socket.once('connect', () => socket.write(request));
+        socket.once('connect', () => socket.write(requestHead));
       }
       this.socket = socket;
       this.attach(socket);

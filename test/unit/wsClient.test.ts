@@ -3,8 +3,9 @@
 // before reading it: if a read buffer were reused while held, the bytes would come out corrupted.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -166,4 +167,63 @@ test('pause() stops reading until resume(): the server sees its sends back up', 
   while (bytes < 32 << 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(bytes, 32 << 20);
   client.close();
+});
+
+test('through an HTTP CONNECT proxy from the kubeconfig (proxy-url), and to a plain-http API server', async () => {
+  // A CONNECT proxy that records where it was asked to go.
+  const tunnels: string[] = [];
+  const proxy = net.createServer((client) => {
+    client.once('data', (first: Buffer) => {
+      const m = /^CONNECT ([^ ]+):(\d+) HTTP\/1\.1/.exec(first.toString('latin1'));
+      if (!m) return client.destroy();
+      tunnels.push(`${m[1]}:${m[2]}`);
+      const upstream = net.connect(Number(m[2]), m[1], () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyPort = (proxy.address() as net.AddressInfo).port;
+
+  // A plain-http server with the same WebSocket endpoint.
+  const plain = http.createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  plain.on('upgrade', (req, socket: net.Socket, head) => wss.handleUpgrade(req, socket, head, (ws) => onConnection.get('/hello')?.(ws)));
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  const plainPort = (plain.address() as net.AddressInfo).port;
+
+  onConnection.set('/hello', (ws) => ws.send(Buffer.from('\x00hello')));
+  const receive = (kc: KubeConfig): Promise<string> =>
+    new Promise((resolve, reject) => {
+      let text = '';
+      WsClient.connect(kc, '/hello', ['v4.channel.k8s.io'], {
+        onData: (p) => (text += p.toString('latin1')),
+        onClose: () => resolve(text),
+      })
+        .then((c) => setTimeout(() => c.close(), 100))
+        .catch(reject);
+    });
+  try {
+    const viaProxy = kubeConfig();
+    viaProxy.clusters[0] = { ...viaProxy.clusters[0], proxyUrl: `http://127.0.0.1:${proxyPort}` };
+    assert.equal(await receive(viaProxy), '\x00hello');
+    assert.deepEqual(tunnels, [`127.0.0.1:${port}`], 'the connection went through the proxy');
+
+    const overHttp = new KubeConfig();
+    overHttp.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${plainPort}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: TOKEN }],
+      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+      currentContext: 'ctx',
+    });
+    assert.equal(await receive(overHttp), '\x00hello');
+  } finally {
+    proxy.close();
+    plain.closeAllConnections();
+    plain.close();
+  }
 });
