@@ -150,6 +150,25 @@ function groupErrorOf(err: unknown, verb: string, namespace: string): string {
   return `${verb} in ${namespace} failed${status ? ` (${status})` : ''}: ${messageOf(err)}`;
 }
 
+/** A TCP port a container of the pod declares in its spec. */
+export interface DeclaredPort {
+  container: string;
+  name?: string;
+  port: number;
+}
+
+/** The TCP ports the pod's containers declare (`ports:` in the spec), in spec order. */
+export function declaredPorts(pod: V1Pod): DeclaredPort[] {
+  return (pod.spec?.containers ?? []).flatMap((c) =>
+    (c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => ({ container: c.name, name: p.name, port: p.containerPort })),
+  );
+}
+
+/** Reads the pod and lists its declared TCP ports. */
+export async function readDeclaredPorts(api: Pick<CoreV1Api, 'readNamespacedPod'>, namespace: string, name: string): Promise<DeclaredPort[]> {
+  return declaredPorts(await api.readNamespacedPod({ name, namespace }));
+}
+
 /** Phase as kubectl shows it, with Terminating for pods being deleted. */
 function phaseOf(pod: V1Pod): string {
   if (pod.metadata?.deletionTimestamp) return 'Terminating';

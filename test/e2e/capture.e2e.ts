@@ -68,6 +68,12 @@ test('capture from the pods view: heap and goroutine dump of etcd-master-0, forw
     await status.waitFor({ state: 'visible', timeout: 60_000 });
     await session.screenshot('e2e-capture-forward');
 
+    // A forward on a port the pod declares: the picker lists etcd's declared ports with their names.
+    await menu(session, await session.waitForTreeItem('etcd-master-1'), 'Start Port-Forward on Port…');
+    await session.pickQuickItem(/2380.*etcd-peer/);
+    await session.page.locator('.statusbar-item', { hasText: /2 forwards/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await session.screenshot('e2e-capture-forward-on-port');
+
     // Issue 3, item 4: after the mTLS captures, nothing the extension wrote holds private key bytes: the
     // output channel's log file, user data and global storage (user-data/), the workspace and captures.
     await session.page.waitForTimeout(2000); // let the log output channel flush

@@ -6,6 +6,7 @@ import { ApiException, type V1Pod } from '@kubernetes/client-node';
 import {
   ContextError,
   EndpointCache,
+  declaredPorts,
   discoverPods,
   nothingFound,
   parseGoPodSelectors,
@@ -200,4 +201,20 @@ test('goPods setting: malformed entries dropped with reasons', () => {
     'etcdProfiler.goPods[4] needs a "namespace"',
   ]);
   assert.deepEqual(parseGoPodSelectors(undefined), { selectors: [], problems: [] });
+});
+
+test('declaredPorts: the TCP ports of every container in spec order, with names; UDP left out', () => {
+  const p = pod('openshift-etcd', 'etcd-master-0', {
+    containers: [
+      { name: 'etcd', ports: [{ name: 'etcd', containerPort: 2379 }, { name: 'etcd-peer', containerPort: 2380, protocol: 'TCP' }] },
+      { name: 'etcd-metrics', ports: [{ name: 'metrics', containerPort: 9978 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] },
+      { name: 'etcd-readyz' },
+    ],
+  });
+  assert.deepEqual(declaredPorts(p), [
+    { container: 'etcd', name: 'etcd', port: 2379 },
+    { container: 'etcd', name: 'etcd-peer', port: 2380 },
+    { container: 'etcd-metrics', name: 'metrics', port: 9978 },
+  ]);
+  assert.deepEqual(declaredPorts(pod('ns', 'bare')), []);
 });

@@ -8,7 +8,7 @@ import { CAPTURE_KINDS } from '../../capture/kinds.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { captureCommand } from './capture.ts';
 import { downloadFile } from './downloadFile.ts';
-import { listForwards, startForward, stopForward } from './forwards.ts';
+import { listForwards, startForward, startForwardOnPort, stopForward } from './forwards.ts';
 import type { CommandFactory } from './index.ts';
 import { openPprofIndex } from './pprofIndex.ts';
 
@@ -96,6 +96,7 @@ export function registerCaptureCommands(ctx: vscode.ExtensionContext, pctx: Prof
   registerCommand('etcdProfiler.captureViaExec', captureCommand(forwards, undefined, 'exec'));
   for (const kind of CAPTURE_KINDS) registerCommand(`etcdProfiler.capture.${kind.id}`, captureCommand(forwards, kind.id));
   registerCommand('etcdProfiler.startForward', startForward(forwards));
+  registerCommand('etcdProfiler.startForwardOnPort', startForwardOnPort(forwards));
   registerCommand('etcdProfiler.stopForward', stopForward(forwards));
   registerCommand('etcdProfiler.listForwards', listForwards(forwards));
   registerCommand('etcdProfiler.openPprofIndex', openPprofIndex(forwards));

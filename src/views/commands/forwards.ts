@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import type { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
 import type { PortForwardSession } from '../../cluster/portForward.ts';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { readDeclaredPorts, type PodTarget } from '../../cluster/pods.ts';
 import { podTargetOf } from '../podTree.ts';
 import { resolvePod } from '../podPicker.ts';
 import type { CommandFactory } from './index.ts';
@@ -21,23 +23,55 @@ function schemeOf(s: PortForwardSession): 'http' | 'https' {
   return s.remotePort === 2379 ? 'https' : 'http';
 }
 
+async function startAndAnnounce(forwards: ForwardRegistry, pctx: Parameters<CommandFactory>[1], target: PodTarget, remotePort: number): Promise<number> {
+  const kubeConfig = pctx.kube.kubeConfigFor(target.context);
+  const session = await forwards.start(kubeConfig, { namespace: target.namespace, pod: target.name, remotePort });
+  pctx.output.info(`Port-forward ${session.describe()}`);
+  const isEndpoint = target.endpoint?.port === remotePort;
+  const url = `${isEndpoint ? target.endpoint!.scheme : schemeOf(session)}://127.0.0.1:${session.localPort}${isEndpoint || remotePort === 2379 ? '/debug/pprof/' : '/'}`;
+  void vscode.window
+    .showInformationMessage(`Forwarding ${session.describe()}.`, 'Copy URL', 'Open pprof Index')
+    .then(async (choice) => {
+      if (choice === 'Copy URL') await vscode.env.clipboard.writeText(url);
+      if (choice === 'Open pprof Index') await vscode.commands.executeCommand('etcdProfiler.openPprofIndex', target);
+    });
+  return session.localPort;
+}
+
+/** Start Port-Forward: to the pod's pprof endpoint (or a port given by the caller, or asked for). */
 export function startForward(forwards: ForwardRegistry): CommandFactory {
   return (_ctx, pctx) => async (arg?: unknown, portArg?: unknown) => {
     const target = await resolvePod(pctx, arg, { title: 'Start port-forward' });
     if (!target) return undefined;
     const remotePort = typeof portArg === 'number' ? portArg : (target.endpoint?.port ?? (await askPort()));
     if (!remotePort) return undefined;
-    const kubeConfig = pctx.kube.kubeConfigFor(target.context);
-    const session = await forwards.start(kubeConfig, { namespace: target.namespace, pod: target.name, remotePort });
-    pctx.output.info(`Port-forward ${session.describe()}`);
-    const url = `${target.endpoint?.scheme ?? schemeOf(session)}://127.0.0.1:${session.localPort}/debug/pprof/`;
-    void vscode.window
-      .showInformationMessage(`Forwarding ${session.describe()}.`, 'Copy URL', 'Open pprof Index')
-      .then(async (choice) => {
-        if (choice === 'Copy URL') await vscode.env.clipboard.writeText(url);
-        if (choice === 'Open pprof Index') await vscode.commands.executeCommand('etcdProfiler.openPprofIndex', target);
-      });
-    return session.localPort;
+    return startAndAnnounce(forwards, pctx, target, remotePort);
+  };
+}
+
+/** Start Port-Forward on Port…: the pprof endpoint, the ports the pod declares, or any other. */
+export function startForwardOnPort(forwards: ForwardRegistry): CommandFactory {
+  return (_ctx, pctx) => async (arg?: unknown) => {
+    const target = await resolvePod(pctx, arg, { title: 'Start port-forward on port' });
+    if (!target) return undefined;
+    const api = pctx.kube.kubeConfigFor(target.context).makeApiClient(CoreV1Api);
+    const declared = await readDeclaredPorts(api, target.namespace, target.name).catch((err: unknown) => {
+      pctx.output.warn(`Could not read the ports of ${target.namespace}/${target.name}: ${String(err)}`);
+      return [];
+    });
+    type Item = vscode.QuickPickItem & { port?: number };
+    const items: Item[] = [];
+    if (target.endpoint) items.push({ label: String(target.endpoint.port), description: `pprof endpoint (${target.endpoint.scheme})`, port: target.endpoint.port });
+    for (const d of declared) {
+      if (items.some((i) => i.port === d.port)) continue;
+      items.push({ label: String(d.port), description: [d.name, `container ${d.container}`].filter(Boolean).join(' · '), port: d.port });
+    }
+    items.push({ label: '$(edit) Other port…' });
+    const pick = await vscode.window.showQuickPick(items, { title: `Port-forward ${target.namespace}/${target.name}: remote port` });
+    if (!pick) return undefined;
+    const remotePort = pick.port ?? (await askPort());
+    if (!remotePort) return undefined;
+    return startAndAnnounce(forwards, pctx, target, remotePort);
   };
 }
 
