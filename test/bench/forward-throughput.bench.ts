@@ -246,7 +246,7 @@ async function run(): Promise<void> {
       const backgroundPerSecond = Math.max(0, cpu.machine - chainMs) / cpu.seconds;
       const others = (cpu.apiserver + cpu.nodeagent + cpu.server + cpu.client) / cpu.mb;
       const ceiling = (cpus().length * 1000 - backgroundPerSecond) / others;
-      console.log(`  other work on the machine meanwhile: ${(backgroundPerSecond / 10).toFixed(0)}% of a core (sandbox etcd, operator, API server upkeep)`);
+      console.log(`  other work meanwhile: ${(backgroundPerSecond / 10).toFixed(0)}% of a core (sandbox etcd, operator, API server upkeep)`);
       console.log(`  ceiling: with the extension's share at zero, the rest of ${cpus().length} cores carries at most ${ceiling.toFixed(0)} MB/s through the other hops = ratio ${(ceiling / m.directChild).toFixed(2)}`);
       console.log(`  ratio forward/direct, client in its own process: ${ratio.toFixed(3)} (goal >= ${GOAL}: ${ratio >= GOAL ? 'met' : 'NOT met'})`);
       console.log(`  ratio forward/direct, client in this process:    ${ratioHere.toFixed(3)}`);
