@@ -72,6 +72,8 @@ test('capture from the pods view: heap and goroutine dump of etcd-master-0, forw
     await menu(session, await session.waitForTreeItem('etcd-master-1'), 'Start Port-Forward on Port…');
     await session.pickQuickItem(/2380.*etcd-peer/);
     await session.page.locator('.statusbar-item', { hasText: /2 forwards/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    // The pod's row shows its forward.
+    await session.waitForTreeItem(/etcd-master-1.*⇄ 127\.0\.0\.1:\d+/, 30_000);
     await session.screenshot('e2e-capture-forward-on-port');
 
     // Issue 3, item 4: after the mTLS captures, nothing the extension wrote holds private key bytes: the
