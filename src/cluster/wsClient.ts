@@ -18,6 +18,24 @@ const MAX_HEAD = 64 * 1024;
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
+// TLS sessions per server and client identity: a forward opens one connection per local TCP connection,
+// and resuming skips the key exchange and certificate checks of a full handshake.
+const tlsSessions = new Map<string, Buffer>();
+const MAX_SESSIONS = 32;
+
+function sessionKey(host: string, port: number, servername: string | undefined, opts: https.RequestOptions): string {
+  const h = createHash('sha256').update(`${host}:${port}:${servername ?? ''}:${String(opts.rejectUnauthorized)}`);
+  for (const part of [opts.ca, opts.cert, opts.key, opts.pfx]) {
+    for (const item of Array.isArray(part) ? part : [part]) {
+      h.update('\0');
+      if (item === undefined) continue;
+      if (typeof item === 'string' || Buffer.isBuffer(item)) h.update(item);
+      else h.update(JSON.stringify(item));
+    }
+  }
+  return h.digest('hex');
+}
+
 /** The API server refused the upgrade: its status and (capped) body, in the shape errors.ts reads. */
 export class WsUpgradeError extends Error {
   readonly statusCode: number;
@@ -293,10 +311,13 @@ export class WsClient {
         return;
       }
       if (server.protocol === 'https:') {
+        const servername = opts.servername ?? (net.isIP(host) ? undefined : host);
+        const key = sessionKey(host, port, servername, opts);
         socket = tls.connect({
           host,
           port,
-          servername: opts.servername ?? (net.isIP(host) ? undefined : host),
+          servername,
+          session: tlsSessions.get(key),
           ca: opts.ca,
           cert: opts.cert,
           key: opts.key,
@@ -307,6 +328,10 @@ export class WsClient {
           onread,
         } as tls.ConnectionOptions);
         socket.once('secureConnect', () => socket.write(requestHead));
+        socket.on('session', (session: Buffer) => {
+          if (tlsSessions.size >= MAX_SESSIONS && !tlsSessions.has(key)) tlsSessions.delete(tlsSessions.keys().next().value!);
+          tlsSessions.set(key, session);
+        });
       } else {
         socket = net.connect({ host, port, onread });
         socket.once('connect', () => socket.write(requestHead));

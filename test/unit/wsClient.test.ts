@@ -18,12 +18,15 @@ let pki: Pki;
 let server: https.Server;
 let port = 0;
 const onConnection = new Map<string, (ws: WebSocket) => void>();
+/** For each upgrade, whether its TLS session was resumed. */
+const resumed: boolean[] = [];
 
 before(async () => {
   pki = makePki();
   server = https.createServer({ cert: pki.serverCert, key: pki.serverKey });
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
   server.on('upgrade', (req, socket: net.Socket, head) => {
+    resumed.push((socket as import('node:tls').TLSSocket).isSessionReused());
     const url = new URL(req.url ?? '/', 'https://x');
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
@@ -226,4 +229,26 @@ test('through an HTTP CONNECT proxy from the kubeconfig (proxy-url), and to a pl
     plain.closeAllConnections();
     plain.close();
   }
+});
+
+test('later connections to the same server resume the TLS session', async () => {
+  onConnection.set('/resume', (ws) => ws.send(Buffer.from('\x00ok')));
+  const once = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      WsClient.connect(kubeConfig(), '/resume', ['v4.channel.k8s.io'], { onData: () => {}, onClose: () => resolve() })
+        .then((c) => setTimeout(() => c.close(), 50))
+        .catch(reject);
+    });
+  const before = resumed.length;
+  for (let i = 0; i < 3; i++) await once();
+  assert.deepEqual(resumed.slice(before + 1), [true, true], `resumed: ${resumed.slice(before)}`);
+  // Another client identity does not get that session.
+  const other = kubeConfig();
+  other.clusters[0] = { ...other.clusters[0], tlsServerName: 'localhost' };
+  await new Promise<void>((resolve, reject) => {
+    WsClient.connect(other, '/resume', ['v4.channel.k8s.io'], { onData: () => {}, onClose: () => resolve() })
+      .then((c) => setTimeout(() => c.close(), 50))
+      .catch(reject);
+  });
+  assert.equal(resumed.at(-1), false);
 });
