@@ -178,6 +178,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
     const candidates = endpoint.scheme === 'https' ? etcdCertPathCandidates(pod) : [undefined];
     o.onRequest?.('exec', endpoint);
     let lastErr: unknown;
+    const missing: string[] = [];
     for (const certs of candidates) {
       try {
         const answer = await execFetchPprof({
@@ -201,7 +202,16 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
         lastErr = err;
         // Another set of certificate paths may exist; other failures are final.
         if (!(err instanceof CaptureError && err.code === 'tls' && /certificate or key files|CA file/.test(err.message))) break;
+        if (certs) missing.push(certs.cert);
       }
+    }
+    // Every known layout was tried and none had readable files: say so, rather than the last layout's detail.
+    if (missing.length > 1 && missing.length === candidates.length) {
+      throw new CaptureError(
+        'tls',
+        `No readable etcd client certificate in ${namespace}/${o.pod} (container ${candidates[0]?.container}): tried ${missing.join(', ')} and their keys and CAs. ` +
+          `Capture through a port-forward instead (the certificate then comes from secret etcd-all-certs or etcd-client). Last error: ${(lastErr as Error).message}`,
+      );
     }
     throw lastErr;
   } catch (err) {
