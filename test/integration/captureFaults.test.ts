@@ -9,13 +9,12 @@ import path from 'node:path';
 import http from 'node:http';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { capture } from '../../src/capture/capture.ts';
-import { CaptureError } from '../../src/capture/validate.ts';
 import { captureKind } from '../../src/capture/kinds.ts';
 import { loadEtcdTls } from '../../src/cluster/etcdCerts.ts';
 import { ClusterError } from '../../src/cluster/errors.ts';
 import { startPortForward } from '../../src/cluster/portForward.ts';
 import { adminConfig, createScratchOperator, deletePod, etcdPodNames, operatorPodName, restrictedConfig, sandboxInfo, waitForPodGone } from './helpers/sandbox.ts';
-import { verifyCaptureFile } from './helpers/verify.ts';
+import { captureError, verifyCaptureFile } from './helpers/verify.ts';
 
 const info = sandboxInfo();
 const admin = adminConfig();
@@ -31,15 +30,6 @@ after(() => rmSync(folder, { recursive: true, force: true }));
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
-
-async function captureError(p: Promise<unknown>): Promise<CaptureError> {
-  const err = await p.then(
-    () => assert.fail('expected the capture to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof CaptureError, `not a CaptureError: ${String(err)}`);
-  return err;
 }
 
 describe('restricted user (no get secrets, no create pods/portforward in openshift-etcd)', () => {

@@ -16,10 +16,9 @@ import path from 'node:path';
 import { CoreV1Api, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
 import { capture, type CaptureRequest, type CaptureResult } from '../../src/capture/capture.ts';
 import { captureKind, type CaptureKind, type CaptureKindId } from '../../src/capture/kinds.ts';
-import { CaptureError } from '../../src/capture/validate.ts';
 import { execInPod } from '../../src/cluster/exec.ts';
-import { adminConfig, deletePod, etcdPodNames, operatorPodName, sandboxInfo, waitForPod, waitForPodGone } from './helpers/sandbox.ts';
-import { verifyCaptureFile } from './helpers/verify.ts';
+import { adminConfig, deletePod, etcdPodNames, operatorPodName, sandboxInfo, waitForPod, waitForPodGone, waitForProfilingLog } from './helpers/sandbox.ts';
+import { captureError, verifyCaptureFile } from './helpers/verify.ts';
 
 const info = sandboxInfo();
 const kc = adminConfig();
@@ -71,13 +70,8 @@ async function startOperatorPod(w: WgetDir): Promise<string> {
   const name = `exec-${w.label}-operator-${id}`;
   await createPod(name, spec);
   await waitForPod(kc, NS, name, running);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const log = await core.readNamespacedPodLog({ name, namespace: NS }).catch(() => '');
-    if (String(log).includes('Starting profiling endpoint')) return name;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${name} never logged its profiling endpoint`);
+  await waitForProfilingLog(kc, NS, name);
+  return name;
 }
 
 /**
@@ -141,15 +135,6 @@ function podWgetProcesses(): string[][] {
     }
   }
   return found;
-}
-
-async function captureError(p: Promise<unknown>): Promise<CaptureError> {
-  const err = await p.then(
-    () => assert.fail('expected the capture to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof CaptureError, `not a CaptureError: ${String(err)}`);
-  return err;
 }
 
 function filesUnder(dir: string): string[] {

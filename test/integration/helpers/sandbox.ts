@@ -96,14 +96,20 @@ export async function createScratchOperator(kc: KubeConfig, info: SandboxInfo, s
     },
   });
   await waitForPod(kc, ns, name, running);
-  // The endpoint is up once the start-up line is in the log.
-  const deadline = Date.now() + 30_000;
+  await waitForProfilingLog(kc, ns, name);
+  return name;
+}
+
+/** Waits until the pod's log has the operator's `Starting profiling endpoint` line: its endpoint is up. */
+export async function waitForProfilingLog(kc: KubeConfig, namespace: string, name: string, timeoutMs = 30_000): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const log = await core.readNamespacedPodLog({ name, namespace: ns }).catch(() => '');
-    if (String(log).includes('Starting profiling endpoint')) return name;
+    const log = await core.readNamespacedPodLog({ name, namespace }).catch(() => '');
+    if (String(log).includes('Starting profiling endpoint')) return;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`scratch operator ${name} never logged its profiling endpoint`);
+  throw new Error(`${namespace}/${name} never logged its profiling endpoint`);
 }
 
 export async function deletePod(kc: KubeConfig, namespace: string, name: string, grace?: number): Promise<void> {

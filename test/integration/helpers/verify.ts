@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import type { CaptureKind } from '../../../src/capture/kinds.ts';
+import { CaptureError } from '../../../src/capture/validate.ts';
 import { decodeProfile } from '../../../src/profile/decode.ts';
 import { parseGoroutineDump } from '../../../src/profile/goroutines.ts';
 
@@ -41,4 +42,14 @@ export function verifyCaptureFile(file: string, kind: CaptureKind): { bytes: num
       assert.ok(data.length > 64, `${file}: trace too short`);
       return { bytes: data.length };
   }
+}
+
+/** Awaits a capture that must fail, and returns its CaptureError. */
+export async function captureError(p: Promise<unknown>): Promise<CaptureError> {
+  const err = await p.then(
+    () => assert.fail('expected the capture to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof CaptureError, `not a CaptureError: ${String(err)}`);
+  return err;
 }
