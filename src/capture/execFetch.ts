@@ -126,9 +126,19 @@ function wgetFailure(r: ExecResult, o: Where, status: number | undefined): [Capt
   return undefined;
 }
 
+/**
+ * With TLS 1.3 a server that refuses the client certificate does so after curl's side of the handshake is
+ * done: curl then only sees the connection reset or an alert on its first send or receive (exit 16, 35 or 56).
+ */
+function curlRefusedCert(r: ExecResult, o: Where): [CaptureError['code'], string] | undefined {
+  if (!o.certs || ![16, 35, 56].includes(r.exitCode)) return undefined;
+  if (!/reset by peer|alert (certificate required|bad certificate|unknown ca|certificate unknown)/i.test(r.stderr)) return undefined;
+  return ['tls', `the server dropped the TLS connection as soon as it saw the client certificate: it most likely refuses ${o.certs.cert} (signed by another CA, expired, or not a client certificate)`];
+}
+
 function toolError(tool: Tool, r: ExecResult, o: Where, status: number | undefined): CaptureError {
   const lastLine = reasonLine(tool, r.stderr);
-  const known = tool === 'curl' ? CURL_EXIT[r.exitCode] : wgetFailure(r, o, status);
+  const known = tool === 'curl' ? (curlRefusedCert(r, o) ?? CURL_EXIT[r.exitCode]) : wgetFailure(r, o, status);
   const where = `${tool} in ${o.namespace}/${o.pod} (container ${o.container})`;
   if (known) return new CaptureError(known[0], `${where}: ${known[1]} (exit ${r.exitCode}${lastLine ? `: ${lastLine}` : ''}).`);
   return new CaptureError('failed', `${where} failed with exit ${r.exitCode}${lastLine ? `: ${lastLine}` : ''}.`);
