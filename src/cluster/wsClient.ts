@@ -124,10 +124,6 @@ export class WsClient {
     return client;
   }
 
-  get bufferedAmount(): number {
-    return this.socket?.writableLength ?? 0;
-  }
-
   /** Sends one binary message (`prefix` is the channel byte). False: the send buffer is full, wait for onDrain. */
   send(payload: Uint8Array, prefix?: number): boolean {
     if (!this.socket || this.closed || this.closeSent) return false;
