@@ -5,36 +5,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import type { Locator } from 'playwright-core';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { etcdKeys, filesUnder as allFiles, findKeyBytes, keyNeedles, readAll } from '../integration/helpers/keys.ts';
-import { sandboxDir, sandboxInfo, startSession, type Session } from './harness.ts';
+import { sandboxDir, sandboxInfo, startSession } from './harness.ts';
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/**
- * Right-click, then walk the menu with the keyboard: Down until the focused entry is the label, Right to open a
- * submenu, Enter on the last label. (Mouse clicks on submenu entries were not taken by the menu in code-server.)
- */
-async function menu(session: Session, target: Locator, ...labels: string[]): Promise<void> {
-  await target.click({ button: 'right' });
-  const page = session.page;
-  await page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 30_000 });
-  for (const [i, label] of labels.entries()) {
-    let found = false;
-    for (let n = 0; n < 20 && !found; n++) {
-      await page.keyboard.press('ArrowDown');
-      await page.waitForTimeout(100);
-      const focused = (await page.locator('.monaco-menu .action-item.focused').last().innerText().catch(() => '')).trim();
-      found = focused === label || focused.startsWith(label);
-    }
-    if (!found) throw new Error(`menu entry ${label} not found`);
-    await page.keyboard.press(i === labels.length - 1 ? 'Enter' : 'ArrowRight');
-    await page.waitForTimeout(300);
-  }
 }
 
 test('capture from the pods view: heap and goroutine dump of etcd-master-0, forward to the operator', { timeout: 8 * 60_000 }, async () => {
@@ -48,7 +25,7 @@ test('capture from the pods view: heap and goroutine dump of etcd-master-0, forw
     const member = await session.waitForTreeItem('etcd-master-0');
     const captures = join(session.workspace, '.profiles', 'sandbox', 'openshift-etcd', 'etcd-master-0');
 
-    await menu(session, member, 'Capture', 'Heap');
+    await session.contextMenu(member, 'Capture', 'Heap');
     await session.waitForEditorTab(/heap-.*\.pb\.gz/, 90_000).catch(async (err: unknown) => {
       await session.screenshot('e2e-capture-failed');
       throw new Error(`${String(err)}; notifications: ${JSON.stringify(await session.notifications())}; files: ${filesUnder(session.workspace).join(', ')}`);
@@ -58,18 +35,18 @@ test('capture from the pods view: heap and goroutine dump of etcd-master-0, forw
     await session.waitForTreeItem(/heap-.*\.pb\.gz/);
     await session.screenshot('e2e-capture-heap');
 
-    await menu(session, await session.waitForTreeItem('etcd-master-0'), 'Capture', 'Goroutine Dump (debug=2)');
+    await session.contextMenu(await session.waitForTreeItem('etcd-master-0'), 'Capture', 'Goroutine Dump (debug=2)');
     await session.waitForEditorTab(/goroutine-debug2-.*\.txt/, 90_000);
     assert.match(await session.activeEditorText(), /^goroutine \d+ \[/);
     await session.screenshot('e2e-capture-goroutine-debug2');
 
-    await menu(session, await session.waitForTreeItem(operator), 'Start Port-Forward');
+    await session.contextMenu(await session.waitForTreeItem(operator), 'Start Port-Forward');
     const status = session.page.locator('.statusbar-item', { hasText: /1 forward/ }).first();
     await status.waitFor({ state: 'visible', timeout: 60_000 });
     await session.screenshot('e2e-capture-forward');
 
     // A forward on a port the pod declares: the picker lists etcd's declared ports with their names.
-    await menu(session, await session.waitForTreeItem('etcd-master-1'), 'Start Port-Forward on Port…');
+    await session.contextMenu(await session.waitForTreeItem('etcd-master-1'), 'Start Port-Forward on Port…');
     await session.pickQuickItem(/2380.*etcd-peer/);
     await session.page.locator('.statusbar-item', { hasText: /2 forwards/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
     // The pod's row shows its forward.

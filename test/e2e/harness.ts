@@ -230,14 +230,26 @@ export class Session {
     await option.click();
   }
 
-  /** Right-clicks `target` and chooses the context-menu entry `label` (submenus: several labels in order). */
+  /**
+   * Right-clicks `target` and chooses the context-menu entry `label` (submenus: several labels in order),
+   * walking the menu with the keyboard: Down until the focused entry is the label, Right to open a submenu,
+   * Enter on the last label. (Mouse clicks on submenu entries were not taken by the menu in code-server.)
+   */
   async contextMenu(target: Locator, ...labels: string[]): Promise<void> {
     await target.click({ button: 'right' });
-    for (const label of labels) {
-      const entry = this.page.locator('.monaco-menu .action-item', { hasText: label }).first();
-      await entry.waitFor({ state: 'visible', timeout: 30_000 });
-      if (label === labels[labels.length - 1]) await entry.click();
-      else await entry.hover();
+    const page = this.page;
+    await page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 30_000 });
+    for (const [i, label] of labels.entries()) {
+      let found = false;
+      for (let n = 0; n < 20 && !found; n++) {
+        await page.keyboard.press('ArrowDown');
+        await page.waitForTimeout(100);
+        const focused = (await page.locator('.monaco-menu .action-item.focused').last().innerText().catch(() => '')).trim();
+        found = focused === label || focused.startsWith(label);
+      }
+      if (!found) throw new Error(`menu entry ${label} not found`);
+      await page.keyboard.press(i === labels.length - 1 ? 'Enter' : 'ArrowRight');
+      await page.waitForTimeout(300);
     }
   }
 

@@ -1,0 +1,95 @@
+// The packaged extension in code-server: a forward to a pod started from the pods view (Start Port-Forward on
+// Port…, the port the pod declares); the pod's container restarts; within the extension's 10 s check a warning
+// says so and offers Reconnect; Reconnect forwards the same local port to the new process.
+// Keeps test-results/e2e-forward-restarted.png.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { test } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { adminConfig, deletePod, sandboxInfo, waitForPod } from '../integration/helpers/sandbox.ts';
+import { startSession } from './harness.ts';
+
+const NS = 'openshift-etcd-operator';
+
+function get(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('a forward whose pod restarts says so and reconnects from the notification', { timeout: 5 * 60_000 }, async () => {
+  const kc = adminConfig();
+  const name = `forward-restart-e2e-${Math.random().toString(36).slice(2, 7)}`;
+  const port = 33000 + Math.floor(Math.random() * 1000);
+  // Answers its pid; exits on /exit so the node agent restarts it.
+  const server = `require('node:http').createServer((req, res) => { res.end(String(process.pid)); if (req.url === '/exit') setTimeout(() => process.exit(3), 50); }).listen(${port}, '127.0.0.1');`;
+  await kc.makeApiClient(CoreV1Api).createNamespacedPod({
+    namespace: NS,
+    body: {
+      metadata: { name, namespace: NS },
+      spec: {
+        // The sandbox has no scheduler: pods name their node.
+        nodeName: sandboxInfo().nodes[2].name,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'server',
+            image: 'sandbox/node',
+            command: [process.execPath, '-e', server],
+            ports: [{ name: 'http', containerPort: port }],
+            readinessProbe: { tcpSocket: { port } as never, periodSeconds: 1 },
+          },
+        ],
+      },
+    },
+  });
+  const session = await startSession({ name: 'forward-restart' });
+  try {
+    await waitForPod(kc, NS, name, (p) => p.status?.containerStatuses?.[0]?.ready === true);
+    await session.openProfilerView();
+    await session.setSideBarWidth(520);
+    await session.expandAll();
+    await session.contextMenu(await session.waitForTreeItem(name), 'Start Port-Forward on Port…');
+    await session.pickQuickItem(new RegExp(`${port}.*http`));
+    await session.page.locator('.statusbar-item', { hasText: /1 forward/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    // The same local port as the pod's when free, which it is here.
+    const first = await until('the first answer through the forward', 30_000, () => get(port, '/'));
+    await get(port, '/exit').catch(() => undefined);
+
+    const toast = session.page.locator('.notification-toast', { hasText: /restarted/ }).first();
+    await toast.waitFor({ state: 'visible', timeout: 60_000 });
+    const text = (await toast.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, new RegExp(`Port-forward to ${name}: a container of ${NS}/${name} restarted — server \\(1\\)`));
+    await session.screenshot('e2e-forward-restarted');
+    // The status bar marks the stale forward.
+    assert.match((await session.page.locator('.statusbar-item', { hasText: /1 forward/ }).first().innerText()).replace(/\s+/g, ' '), /1 forward.*1/);
+
+    await toast.locator('.monaco-button', { hasText: 'Reconnect' }).click();
+    const second = await until('an answer from the new process', 60_000, async () => {
+      const pid = await get(port, '/');
+      return pid !== first ? pid : undefined;
+    });
+    assert.match(second, /^\d+$/);
+    assert.notEqual(second, first);
+  } finally {
+    await session.close();
+    await deletePod(kc, NS, name, 0);
+  }
+});
