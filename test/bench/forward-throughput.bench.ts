@@ -16,7 +16,7 @@ import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startPortForward } from '../../src/cluster/portForward.ts';
-import { adminConfig, deletePod, sandboxInfo, SANDBOX_DIR, waitForPod } from '../integration/helpers/sandbox.ts';
+import { adminConfig, createScriptPod, deletePod, sandboxInfo, SANDBOX_DIR, waitForPod } from '../integration/helpers/sandbox.ts';
 
 const SIZE = 100 * 1024 * 1024;
 const ROUNDS = 5;
@@ -157,19 +157,7 @@ async function run(): Promise<void> {
   const name = `bench-throughput-${Math.random().toString(36).slice(2, 7)}`;
   const port = 30000 + Math.floor(Math.random() * 9000);
   const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name, namespace, labels: { app: 'bench' } },
-      spec: {
-        nodeName: node.name,
-        hostNetwork: true,
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'server', image: 'sandbox/node', command: [process.execPath, '-e', SERVER], env: [{ name: 'PORT', value: String(port) }] }],
-      },
-    },
-  });
+  await createScriptPod(kc, { namespace, name, node: node.name, hostNetwork: true, script: SERVER, env: { PORT: String(port) }, labels: { app: 'bench' } });
   let kubectl: { port: number; stop: () => void } | undefined;
   try {
     await waitForPod(kc, namespace, name, (p) => p.status?.phase === 'Running');

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { adminConfig, deletePod, sandboxInfo, waitForPod } from '../integration/helpers/sandbox.ts';
+import { adminConfig, createScriptPod, deletePod, sandboxInfo, waitForPod } from '../integration/helpers/sandbox.ts';
 import { startSession } from './harness.ts';
 
 const NS = 'openshift-etcd-operator';
@@ -39,27 +38,7 @@ test('a forward whose pod restarts says so and reconnects from the notification'
   const port = 33000 + Math.floor(Math.random() * 1000);
   // Answers its pid; exits on /exit so the node agent restarts it.
   const server = `require('node:http').createServer((req, res) => { res.end(String(process.pid)); if (req.url === '/exit') setTimeout(() => process.exit(3), 50); }).listen(${port}, '127.0.0.1');`;
-  await kc.makeApiClient(CoreV1Api).createNamespacedPod({
-    namespace: NS,
-    body: {
-      metadata: { name, namespace: NS },
-      spec: {
-        // The sandbox has no scheduler: pods name their node.
-        nodeName: sandboxInfo().nodes[2].name,
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 1,
-        containers: [
-          {
-            name: 'server',
-            image: 'sandbox/node',
-            command: [process.execPath, '-e', server],
-            ports: [{ name: 'http', containerPort: port }],
-            readinessProbe: { tcpSocket: { port } as never, periodSeconds: 1 },
-          },
-        ],
-      },
-    },
-  });
+  await createScriptPod(kc, { namespace: NS, name, node: sandboxInfo().nodes[2].name, script: server, ports: { http: port }, readinessPort: port });
   const session = await startSession({ name: 'forward-restart' });
   try {
     await waitForPod(kc, NS, name, (p) => p.status?.containerStatuses?.[0]?.ready === true);

@@ -6,8 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { ForwardRegistry } from '../../src/cluster/forwardRegistry.ts';
 import { startPortForward, type PortForwardSession } from '../../src/cluster/portForward.ts';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { adminConfig, createScratchOperator, deletePod, operatorPodName, sandboxInfo, waitForPod, waitForPodGone } from './helpers/sandbox.ts';
+import { adminConfig, createScratchOperator, createScriptPod, deletePod, operatorPodName, sandboxInfo, waitForPod, waitForPodGone } from './helpers/sandbox.ts';
 
 const info = sandboxInfo();
 const kc = adminConfig();
@@ -155,18 +154,7 @@ test('a forward whose pod restarted a container turns pod-restarted; reconnect r
   const port = 32000 + Math.floor(Math.random() * 1000);
   // Answers its pid; exits on /exit so the node agent restarts it (restartPolicy Always).
   const server = `require('node:http').createServer((req, res) => { res.end(String(process.pid)); if (req.url === '/exit') setTimeout(() => process.exit(3), 50); }).listen(${port}, '127.0.0.1');`;
-  await kc.makeApiClient(CoreV1Api).createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name, namespace },
-      spec: {
-        nodeName: info.nodes[2].name,
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'server', image: 'sandbox/node', command: [process.execPath, '-e', server], readinessProbe: { tcpSocket: { port } as never, periodSeconds: 1 } }],
-      },
-    },
-  });
+  await createScriptPod(kc, { namespace, name, node: info.nodes[2].name, script: server, readinessPort: port });
   const registry = new ForwardRegistry();
   try {
     await waitForPod(kc, namespace, name, (p) => p.status?.containerStatuses?.[0]?.ready === true);

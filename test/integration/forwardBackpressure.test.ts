@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { startPortForward, type PortForwardSession } from '../../src/cluster/portForward.ts';
-import { adminConfig, deletePod, sandboxInfo, waitForPod } from './helpers/sandbox.ts';
+import { adminConfig, createScriptPod, deletePod, sandboxInfo, waitForPod } from './helpers/sandbox.ts';
 
 const kc = adminConfig();
 const info = sandboxInfo();
@@ -37,18 +36,7 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 before(async () => {
-  await kc.makeApiClient(CoreV1Api).createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name, namespace },
-      spec: {
-        nodeName: info.nodes[1].name,
-        automountServiceAccountToken: false,
-        terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'server', image: 'sandbox/node', command: [process.execPath, '-e', SERVER], env: [{ name: 'PORT', value: String(port) }] }],
-      },
-    },
-  });
+  await createScriptPod(kc, { namespace, name, node: info.nodes[1].name, script: SERVER, env: { PORT: String(port) } });
   await waitForPod(kc, namespace, name, (p) => p.status?.phase === 'Running');
   session = await startPortForward({ kubeConfig: kc, namespace, pod: name, remotePort: port, localPort: 0 });
 });

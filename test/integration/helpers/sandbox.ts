@@ -118,3 +118,45 @@ export async function deletePod(kc: KubeConfig, namespace: string, name: string,
     if ((err as { code?: number }).code !== 404) throw err;
   });
 }
+
+export interface ScriptPodOptions {
+  namespace: string;
+  name: string;
+  /** The sandbox has no scheduler: the node to run on. */
+  node: string;
+  /** JavaScript run by this very Node binary (pods see the host's files). */
+  script: string;
+  env?: Record<string, string>;
+  hostNetwork?: boolean;
+  /** Declared TCP ports, by name. */
+  ports?: Record<string, number>;
+  /** Ready once this port accepts connections. */
+  readinessPort?: number;
+  labels?: Record<string, string>;
+}
+
+/** A throwaway pod whose one container, `server`, runs a Node script. */
+export async function createScriptPod(kc: KubeConfig, o: ScriptPodOptions): Promise<void> {
+  await kc.makeApiClient(CoreV1Api).createNamespacedPod({
+    namespace: o.namespace,
+    body: {
+      metadata: { name: o.name, namespace: o.namespace, labels: o.labels },
+      spec: {
+        nodeName: o.node,
+        hostNetwork: o.hostNetwork,
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'server',
+            image: 'sandbox/node',
+            command: [process.execPath, '-e', o.script],
+            env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+            ports: Object.entries(o.ports ?? {}).map(([name, containerPort]) => ({ name, containerPort })),
+            readinessProbe: o.readinessPort ? { tcpSocket: { port: o.readinessPort } as never, periodSeconds: 1 } : undefined,
+          },
+        ],
+      },
+    },
+  });
+}
