@@ -6,6 +6,7 @@ import { AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kub
 import { ClusterError, forbiddenMessage, httpStatusOf, toClusterError } from '../cluster/errors.ts';
 import { etcdCertPathCandidates, loadEtcdTls } from '../cluster/etcdCerts.ts';
 import type { ForwardRegistry } from '../cluster/forwardRegistry.ts';
+import { podRestarts } from '../cluster/pods.ts';
 import { startPortForward, type PortForwardSession } from '../cluster/portForward.ts';
 import { resolveEndpoint, type PprofEndpoint } from './endpoint.ts';
 import { execFetchPprof } from './execFetch.ts';
@@ -102,8 +103,7 @@ async function explainDrop(core: CoreV1Api, before: V1Pod, err: CaptureError): P
     if (now.metadata?.uid !== before.metadata?.uid || now.metadata?.deletionTimestamp) {
       return new CaptureError('pod-not-running', `Pod ${ns}/${name} was deleted during the capture. Nothing was saved; retry once it is back.`);
     }
-    const restarts = (p: V1Pod) => (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
-    if (restarts(now) > restarts(before)) {
+    if (podRestarts(now) > podRestarts(before)) {
       return new CaptureError('pod-not-running', `A container of ${ns}/${name} restarted during the capture. Nothing was saved; retry.`);
     }
   } catch (e) {

@@ -175,6 +175,11 @@ function phaseOf(pod: V1Pod): string {
   return pod.status?.phase ?? 'Unknown';
 }
 
+/** Sum of the containers' restart counts: grows when any container of the pod restarts. */
+export function podRestarts(pod: V1Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+}
+
 /** The fields of a pod the view shows, without an endpoint yet. */
 export function describePod(pod: V1Pod, context: string, group: PodGroupKind): PodInfo {
   const statuses = pod.status?.containerStatuses ?? [];
@@ -191,7 +196,7 @@ export function describePod(pod: V1Pod, context: string, group: PodGroupKind): P
     ready: (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
     readyContainers: statuses.filter((s) => s.ready).length,
     containers,
-    restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+    restarts: podRestarts(pod),
     podIP: pod.status?.podIP || undefined,
   };
 }

@@ -4,7 +4,8 @@
 // allocates per TLS record (see wsClient.ts). This file owns both ends: each side's close or error ends
 // the other, and stop() closes the listener and every live pair.
 import net from 'node:net';
-import { AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { podRestarts } from './pods.ts';
 import { WsClient } from './wsClient.ts';
 import { ClusterError, forbiddenMessage, httpStatusOf, toClusterError, type ClusterAction } from './errors.ts';
 
@@ -30,10 +31,6 @@ export interface PodIdentity {
   uid?: string;
   /** Sum of the containers' restart counts. */
   restarts: number;
-}
-
-function restartsOf(pod: V1Pod): number {
-  return (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
 }
 
 type Listener = () => void;
@@ -142,7 +139,7 @@ export class PortForwardSession {
       if (pod.metadata?.deletionTimestamp) this.markPodGone(`pod ${this.namespace}/${this.pod} is being deleted`);
       else if (this.podUid && pod.metadata?.uid !== this.podUid) this.markPodGone(`pod ${this.namespace}/${this.pod} was replaced by a new one`);
       else if (pod.status?.phase !== 'Running') this.markPodGone(`pod ${this.namespace}/${this.pod} is ${pod.status?.phase ?? 'not running'}`);
-      else if (this.podRestarts !== undefined && restartsOf(pod) > this.podRestarts) {
+      else if (this.podRestarts !== undefined && podRestarts(pod) > this.podRestarts) {
         const which = (pod.status?.containerStatuses ?? []).filter((c) => (c.restartCount ?? 0) > 0).map((c) => `${c.name} (${c.restartCount})`);
         this.markPodRestarted(`a container of ${this.namespace}/${this.pod} restarted — ${which.join(', ')} — connections open then were dropped`);
       }
@@ -158,7 +155,7 @@ export class PortForwardSession {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const [socket, ws] of this.pairs) {
       socket.destroy();
-      closeWs(ws);
+      ws?.destroy();
     }
     this.pairs.clear();
     await closed;
@@ -180,7 +177,7 @@ export class PortForwardSession {
       if (error) this.lastError = error;
       const ws = this.pairs.get(socket);
       this.pairs.delete(socket);
-      closeWs(ws);
+      ws?.destroy();
       // A clean end from the remote flushes what is buffered; an error drops the connection.
       if (error) socket.destroy();
       else socket.end(() => socket.destroy());
@@ -269,10 +266,6 @@ export class PortForwardSession {
   }
 }
 
-function closeWs(ws: WsClient | undefined): void {
-  ws?.destroy();
-}
-
 function portForwardAction(target: ForwardTarget): ClusterAction {
   return { verb: 'create', resource: 'pods/portforward', namespace: target.namespace, name: target.pod };
 }
@@ -343,7 +336,7 @@ export async function preflightPortForward(kubeConfig: KubeConfig, target: Forwa
         `Pod ${target.namespace}/${target.pod} is not running (phase ${phase ?? 'unknown'}${pod.metadata?.deletionTimestamp ? ', being deleted' : ''}).`,
       );
     }
-    return { uid: pod.metadata?.uid, restarts: restartsOf(pod) };
+    return { uid: pod.metadata?.uid, restarts: podRestarts(pod) };
   } catch (err) {
     if (err instanceof ClusterError) throw err;
     // Not being allowed to read the pod does not stop the forward; a missing pod does.

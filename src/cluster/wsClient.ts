@@ -219,14 +219,13 @@ export class WsClient {
 
       // Bytes before the end of the response head; then the frames.
       let head = '';
-      let upgraded = false;
       let refused: { status: number; length?: number; body: Buffer[]; size: number } | undefined;
       const refuse = (): void => {
         const r = refused!;
         settle(new WsUpgradeError(r.status, Buffer.concat(r.body).toString('utf8', 0, Math.min(r.size, MAX_HEAD))));
       };
       const onBytes = (bytes: Buffer): void => {
-        if (upgraded) {
+        if (this.upgraded) {
           this.reader.push(bytes);
           return;
         }
@@ -263,7 +262,6 @@ export class WsClient {
         if (fields.get('sec-websocket-accept') !== expectAccept) return settle(new Error('The API server answered the WebSocket upgrade with a wrong Sec-WebSocket-Accept.'));
         this.protocol = fields.get('sec-websocket-protocol') ?? '';
         if (!protocols.includes(this.protocol)) return settle(new Error(`The API server chose an unexpected WebSocket protocol "${this.protocol}".`));
-        upgraded = true;
         this.upgraded = true;
         settle();
         if (rest.length) this.reader.push(rest);
