@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { adminConfig, createScriptPod, deletePod, sandboxInfo, waitForPod } from '../integration/helpers/sandbox.ts';
-import { startSession } from './harness.ts';
+import { startSession, waitFor } from './harness.ts';
 
 const NS = 'openshift-etcd-operator';
 
@@ -20,16 +20,6 @@ function get(port: number, path: string): Promise<string> {
       })
       .on('error', reject);
   });
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 test('a forward whose pod restarts says so and reconnects from the notification', { timeout: 5 * 60_000 }, async () => {
@@ -49,7 +39,7 @@ test('a forward whose pod restarts says so and reconnects from the notification'
     await session.pickQuickItem(new RegExp(`${port}.*http`));
     await session.page.locator('.statusbar-item', { hasText: /1 forward/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
     // The same local port as the pod's when free, which it is here.
-    const first = await until('the first answer through the forward', 30_000, () => get(port, '/'));
+    const first = await waitFor('the first answer through the forward', 30_000, () => get(port, '/'));
     await get(port, '/exit').catch(() => undefined);
 
     const toast = session.page.locator('.notification-toast', { hasText: /restarted/ }).first();
@@ -61,7 +51,7 @@ test('a forward whose pod restarts says so and reconnects from the notification'
     assert.match((await session.page.locator('.statusbar-item', { hasText: /1 forward/ }).first().innerText()).replace(/\s+/g, ' '), /1 forward.*1/);
 
     await toast.locator('.monaco-button', { hasText: 'Reconnect' }).click();
-    const second = await until('an answer from the new process', 60_000, async () => {
+    const second = await waitFor('an answer from the new process', 60_000, async () => {
       const pid = await get(port, '/');
       return pid !== first ? pid : undefined;
     });
