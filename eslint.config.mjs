@@ -15,11 +15,36 @@ export default tseslint.config(
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
-  {
-    // The layers that run under the CLI and plain Node tests must not import vscode.
-    files: ['src/cluster/**', 'src/capture/**', 'src/profile/**', 'src/cli.ts', 'webview/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/views and src/extension.ts import vscode.' }] }],
-    },
-  },
+  // The layer rule: data flows cluster → capture → profile → views, and only src/views and src/extension.ts import
+  // vscode. Each folder may import the layers before it, never those after it (webview/: only the message types).
+  ...layerRules([
+    { files: ['src/cluster/**'], forbid: ['capture', 'profile', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/capture/**'], forbid: ['profile', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/profile/**'], forbid: ['cluster', 'capture', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/cli.ts', 'src/protocol.ts'], forbid: ['views', 'extension'] },
+    { files: ['src/views/**'], forbid: ['extension', 'cli'] },
+    { files: ['webview/**'], forbid: ['cluster', 'capture', 'profile', 'views', 'extension', 'cli'], viaSrc: true },
+  ]),
 );
+
+/** One no-restricted-imports rule per folder: `vscode` (except in views) and the folders named in `forbid`. */
+function layerRules(layers) {
+  return layers.map(({ files, forbid, viaSrc }) => {
+    const vscode = files.some((f) => f.startsWith('src/views')) ? [] : [{ name: 'vscode', message: 'Only src/views and src/extension.ts import vscode.' }];
+    return {
+      files,
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            paths: vscode,
+            patterns: forbid.map((layer) => ({
+              regex: `^(\\.\\./)+${viaSrc ? 'src/' : ''}${layer}(/|\\.ts$)`,
+              message: `Against the layer flow cluster → capture → profile → views: ${files.join(', ')} must not import ${layer}.`,
+            })),
+          },
+        ],
+      },
+    };
+  });
+}

@@ -14,6 +14,9 @@ import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
 import { setupProfileViewer } from './views/profilePanel/index.ts';
 
+/** Closes what outlives a synchronous dispose (port-forward listeners and connections); set by activate. */
+let shutdown: (() => Promise<void>) | undefined;
+
 export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   const output = vscode.window.createOutputChannel('etcd Profiler', { log: true });
   const kube = new ClusterService(ctx.workspaceState, output);
@@ -24,15 +27,21 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
 
   const registerCommand = createRegisterCommand(ctx, pctx);
   registerCommand('etcdProfiler.refresh', refresh);
-  registerCommand('etcdProfiler.selectContext', selectContext);
-  registerCommand('etcdProfiler.addKubeconfig', addKubeconfig);
+  registerCommand('etcdProfiler.selectContext', selectContext, { cluster: true });
+  registerCommand('etcdProfiler.addKubeconfig', addKubeconfig, { cluster: true });
   registerCommand('etcdProfiler.showOutput', showOutput);
   const forwards = registerCaptureCommands(ctx, pctx, registerCommand);
-  registerCommand('etcdProfiler.captureAllMembers', captureAllMembers(forwards));
+  registerCommand('etcdProfiler.captureAllMembers', captureAllMembers(forwards), { cluster: true });
+  shutdown = () => forwards.stopAll();
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
 
   return pctx;
 }
 
-export function deactivate(): void {}
+/** VS Code waits for the returned promise: every forward's listener and live connections are closed. */
+export function deactivate(): Promise<void> | undefined {
+  const closing = shutdown?.();
+  shutdown = undefined;
+  return closing;
+}

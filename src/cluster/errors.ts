@@ -26,12 +26,15 @@ export class ClusterError extends Error {
   readonly code: ClusterErrorCode;
   readonly status?: number;
   readonly action?: ClusterAction;
-  constructor(code: ClusterErrorCode, message: string, status?: number, action?: ClusterAction) {
+  /** The root cause in a few words for a view's title, e.g. `connect ECONNREFUSED 127.0.0.1:6443` or `401 Unauthorized`. */
+  readonly detail: string;
+  constructor(code: ClusterErrorCode, message: string, status?: number, action?: ClusterAction, detail?: string) {
     super(message);
     this.name = 'ClusterError';
     this.code = code;
     this.status = status;
     this.action = action;
+    this.detail = detail ?? message;
   }
 }
 
@@ -117,4 +120,58 @@ export function toClusterError(err: unknown, action: ClusterAction): ClusterErro
   }
   const text = err instanceof Error ? err.message : (err as { message?: unknown })?.message;
   return new ClusterError('failed', `\`${action.verb} ${action.resource}\`${where(action)} failed: ${typeof text === 'string' ? text : String(err)}`, undefined, action);
+}
+
+/** Errno-style code of a network failure (undici wraps it as `fetch failed` with a cause chain). */
+function networkCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/**
+ * The messages of a failure without an HTTP status (socket, TLS, exec auth plugin), outermost first. Only called
+ * when there is no status, so it never reads an ApiException (whose message embeds the response body).
+ */
+function causeMessages(err: unknown): string[] {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (httpStatusOf(e) !== undefined) break;
+    const m = e instanceof Error ? e.message : typeof e === 'string' ? e : undefined;
+    if (m && !parts.includes(m)) parts.push(m.length > 300 ? `${m.slice(0, 300)}…` : m);
+    if (typeof e !== 'object') break;
+  }
+  return parts;
+}
+
+/**
+ * Failures that make a whole context unusable (rejected credentials, API server out of reach) as a ClusterError
+ * with code `unauthorized` or `unreachable`; undefined for failures limited to one request (403, 404, …).
+ */
+export function contextErrorOf(err: unknown, context: string, server?: string): ClusterError | undefined {
+  if (err instanceof ClusterError) return err.code === 'unauthorized' || err.code === 'unreachable' ? err : undefined;
+  const status = httpStatusOf(err);
+  if (status === 401) {
+    return new ClusterError(
+      'unauthorized',
+      `The cluster of context "${context}" rejected the credentials (401). Log in again (oc login) or refresh the token.`,
+      status,
+      undefined,
+      '401 Unauthorized',
+    );
+  }
+  if (status !== undefined) return undefined;
+  const code = networkCode(err);
+  const parts = causeMessages(err);
+  const text = parts.join(': ') || 'unknown error';
+  const at = server ? ` at ${server}` : '';
+  return new ClusterError(
+    'unreachable',
+    `Cannot reach the API server of context "${context}"${at}: ${code && !text.includes(code) ? `${code}, ` : ''}${text}`,
+    undefined,
+    undefined,
+    parts.at(-1) ?? code ?? text,
+  );
 }

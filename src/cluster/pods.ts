@@ -1,6 +1,7 @@
 // Pod discovery for one kube context: the etcd operator, the etcd members (OpenShift or kubeadm layout) and the
 // "Other Go pods" the user lists, each with its phase, node and detected pprof endpoint.
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import { contextErrorOf, httpStatusOf, toClusterError } from './errors.ts';
 import { parseEtcdPodSpec, parseProfilingLogLine, type ProfilingEndpoint } from './endpoints.ts';
 
 export type { ProfilingEndpoint } from './endpoints.ts';
@@ -74,80 +75,10 @@ const LIBRARY_GO_DEFAULT: ProfilingEndpoint = { scheme: 'http', host: '127.0.0.1
 /** Enough of the log's beginning to hold the start-up lines. */
 const LOG_HEAD_BYTES = 64 * 1024;
 
-/** A failure that concerns the whole context: unreachable server, rejected credentials. */
-export class ContextError extends Error {
-  readonly kind: 'unreachable' | 'unauthorized' | 'failed';
-  /** The root cause in a few words, e.g. `connect ECONNREFUSED 127.0.0.1:6443` or `401 Unauthorized`. */
-  readonly detail: string;
-  constructor(kind: ContextError['kind'], message: string, options?: { cause?: unknown; detail?: string }) {
-    super(message, options);
-    this.name = 'ContextError';
-    this.kind = kind;
-    this.detail = options?.detail ?? message;
-  }
-}
-
-/** HTTP status of a client-node ApiException, if that is what `err` is. */
-export function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** Errno-style code of a network failure (undici wraps it as `fetch failed` with a cause chain). */
-function networkCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-/** The message of the innermost cause (undici's "fetch failed" wraps the socket error). */
-function rootMessage(err: unknown): string | undefined {
-  let last: string | undefined;
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Error && e.message) last = e.message;
-  }
-  return last;
-}
-
-function messageOf(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const m = e instanceof Error ? e.message : typeof e === 'string' ? e : undefined;
-    if (m && !parts.includes(m)) parts.push(m);
-    if (typeof e !== 'object') break;
-  }
-  return parts.join(': ') || String(err);
-}
-
-/** Turns failures that mean "this whole context is unusable" into a ContextError; others pass through. */
-export function contextErrorOf(err: unknown, context: string, server?: string): ContextError | undefined {
-  if (err instanceof ContextError) return err;
-  const status = statusOf(err);
-  if (status === 401) {
-    return new ContextError('unauthorized', `The cluster of context "${context}" rejected the credentials (401). Log in again (oc login) or refresh the token.`, {
-      cause: err,
-      detail: '401 Unauthorized',
-    });
-  }
-  if (status === undefined) {
-    const code = networkCode(err);
-    const text = messageOf(err);
-    const at = server ? ` at ${server}` : '';
-    return new ContextError('unreachable', `Cannot reach the API server of context "${context}"${at}: ${code && !text.includes(code) ? `${code}, ` : ''}${text}`, {
-      cause: err,
-      detail: rootMessage(err) ?? code ?? text,
-    });
-  }
-  return undefined;
-}
-
 /** One-line reason for a per-group failure such as a 403. */
-function groupErrorOf(err: unknown, verb: string, namespace: string): string {
-  const status = statusOf(err);
-  if (status === 403) return `Forbidden (403): your user is missing \`${verb}\` in ${namespace}.`;
-  return `${verb} in ${namespace} failed${status ? ` (${status})` : ''}: ${messageOf(err)}`;
+function groupErrorOf(err: unknown, verb: string, resource: string, namespace: string): string {
+  if (httpStatusOf(err) === 403) return `Forbidden (403): your user is missing \`${verb} ${resource}\` in ${namespace}.`;
+  return toClusterError(err, { verb, resource, namespace }).message;
 }
 
 /** A TCP port a container of the pod declares in its spec. */
@@ -230,8 +161,8 @@ async function endpointFromLogs(api: PodApi, pod: V1Pod): Promise<{ container: s
     try {
       log = await api.readNamespacedPodLog({ name, namespace, container: c.name, limitBytes: LOG_HEAD_BYTES });
     } catch (err) {
-      if (contextErrorOf(err, '')?.kind === 'unreachable') throw err;
-      if (statusOf(err) === 403) denied = true;
+      if (contextErrorOf(err, '')?.code === 'unreachable') throw err;
+      if (httpStatusOf(err) === 403) denied = true;
       continue;
     }
     const endpoint = parseProfilingLogLine(String(log));
@@ -300,15 +231,15 @@ async function listGroup(
   } catch (err) {
     const fatal = contextErrorOf(err, context, server);
     if (fatal) throw fatal;
-    group.error = groupErrorOf(err, 'list pods', namespace);
+    group.error = groupErrorOf(err, 'list', 'pods', namespace);
     return { group, pods };
   }
   if (pods.length === 0) {
     try {
       await api.readNamespace({ name: namespace });
     } catch (err) {
-      if (statusOf(err) === 404) group.absent = true;
-      else if (statusOf(err) !== 403) {
+      if (httpStatusOf(err) === 404) group.absent = true;
+      else if (httpStatusOf(err) !== 403) {
         const fatal = contextErrorOf(err, context, server);
         if (fatal) throw fatal;
       }
@@ -322,7 +253,7 @@ function byName(a: PodInfo, b: PodInfo): number {
 }
 
 /**
- * Discovers the three groups of a context. Throws ContextError when the API server cannot be reached or rejects
+ * Discovers the three groups of a context. Throws a ClusterError (`unreachable`, `unauthorized`) when the API server cannot be reached or rejects
  * the credentials; failures limited to one namespace are reported on that group.
  */
 export async function discoverPods(

@@ -43,7 +43,7 @@ export class LineAnnotations implements vscode.Disposable {
 
   static setup(ctx: vscode.ExtensionContext, links: SourceLinks): LineAnnotations {
     const a = new LineAnnotations(links, ctx.globalState);
-    ctx.subscriptions.push(a, vscode.commands.registerCommand(TOGGLE_ANNOTATIONS_COMMAND, () => a.toggle()));
+    ctx.subscriptions.push(a);
     return a;
   }
 

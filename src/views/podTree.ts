@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import type { ContextInfo } from '../cluster/kubeconfig.ts';
 import { NoKubeconfigError } from '../cluster/kubeconfig.ts';
+import { ClusterError } from '../cluster/errors.ts';
 import {
-  ContextError,
   endpointUrl,
   nothingFound,
   toPodTarget,
@@ -122,7 +122,7 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     this.changed.fire(undefined);
   }
 
-  /** The latest discovery of a context (runs one if none is cached). Errors are ContextError. */
+  /** The latest discovery of a context (runs one if none is cached). Whole-context failures are ClusterErrors (`unreachable`, `unauthorized`). */
   discovery(context: string): Promise<Discovery> {
     let d = this.discoveries.get(context);
     if (!d) {
@@ -217,8 +217,8 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
       }
       void this.startWatch(d);
     } catch (err) {
-      const kind = err instanceof ContextError ? err.kind : 'failed';
-      const detail = err instanceof ContextError ? err.detail : err instanceof Error ? err.message : String(err);
+      const kind = err instanceof ClusterError ? err.code : 'failed';
+      const detail = err instanceof ClusterError ? err.detail : err instanceof Error ? err.message : String(err);
       await this.setState(kind === 'unauthorized' ? 'unauthorized' : 'unreachable', `${selected.name}: ${detail}`);
       return [];
     }

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiException, type V1Pod } from '@kubernetes/client-node';
+import { ClusterError } from '../../src/cluster/errors.ts';
 import {
-  ContextError,
   EndpointCache,
   declaredPorts,
   discoverPods,
@@ -147,8 +147,8 @@ test('a 403 stays on its group; unreachable and 401 fail the whole context', asy
 
   const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }) });
   await assert.rejects(discoverPods(fakeApi({ 'openshift-etcd-operator': refused }).api, 'down', { server: 'https://127.0.0.1:6443' }), (err: unknown) => {
-    assert.ok(err instanceof ContextError);
-    assert.equal(err.kind, 'unreachable');
+    assert.ok(err instanceof ClusterError);
+    assert.equal(err.code, 'unreachable');
     assert.match(err.message, /context "down" at https:\/\/127\.0\.0\.1:6443: fetch failed: connect ECONNREFUSED/);
     assert.equal(err.detail, 'connect ECONNREFUSED 127.0.0.1:6443');
     return true;
@@ -156,8 +156,16 @@ test('a 403 stays on its group; unreachable and 401 fail the whole context', asy
   const unauthorized = new ApiException(401, 'Unauthorized', {}, {});
   await assert.rejects(
     discoverPods(fakeApi({ 'openshift-etcd-operator': unauthorized }).api, 'expired'),
-    (err: unknown) => err instanceof ContextError && err.kind === 'unauthorized' && err.detail === '401 Unauthorized',
+    (err: unknown) => err instanceof ClusterError && err.code === 'unauthorized' && err.detail === '401 Unauthorized' && !/Unauthorized\W*\{/.test(err.message),
   );
+});
+
+test('a failed list never echoes the response body into the group error', async () => {
+  // client-node's ApiException message embeds the body: a proxy or webhook answer must not reach the view or the log.
+  const body = 'BEGIN PRIVATE KEY s3cr3t-body';
+  const failure = new ApiException(500, `HTTP-Code: 500\nMessage: Unknown API Status Code!\nBody: "${body}"`, body, {});
+  const d = await discoverPods(fakeApi({ 'openshift-etcd-operator': failure, 'openshift-etcd': [member(0)] }).api, 'c');
+  assert.equal(d.groups[0].error, 'The API server answered 500 to `list pods` in openshift-etcd-operator.');
 });
 
 test('log detection: later containers are tried, results cached per uid and restart count, fallbacks say why', async () => {

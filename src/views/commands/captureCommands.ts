@@ -1,6 +1,6 @@
 // Registers the capture and port-forward commands, the forwards status bar item and the pod-row decoration
 // showing a pod's active forwards. One call from extension.ts; the forward registry lives as long as the
-// extension and every forward is closed on deactivate.
+// extension; deactivate() awaits `forwards.stopAll()`.
 import * as vscode from 'vscode';
 import { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
 import type { PodTarget } from '../../cluster/pods.ts';
@@ -9,10 +9,8 @@ import type { ProfilerContext } from '../profilerContext.ts';
 import { captureCommand } from './capture.ts';
 import { downloadFile } from './downloadFile.ts';
 import { listForwards, startForward, startForwardOnPort, stopForward } from './forwards.ts';
-import type { CommandFactory } from './index.ts';
+import type { RegisterCommand } from './index.ts';
 import { openPprofIndex } from './pprofIndex.ts';
-
-type RegisterCommand = (id: string, factory: CommandFactory) => void;
 
 function forwardStatusBar(forwards: ForwardRegistry): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('etcdProfiler.forwards', vscode.StatusBarAlignment.Left, 50);
@@ -89,17 +87,16 @@ export function registerCaptureCommands(ctx: vscode.ExtensionContext, pctx: Prof
     watchForwardPods(pctx, forwards),
     pctx.pods.addDecorator(deco.decorator),
     deco,
-    // deactivate: close every forward (listeners and live connections).
-    { dispose: () => void forwards.stopAll() },
   );
-  registerCommand('etcdProfiler.capture', captureCommand(forwards));
-  registerCommand('etcdProfiler.captureViaExec', captureCommand(forwards, undefined, 'exec'));
-  for (const kind of CAPTURE_KINDS) registerCommand(`etcdProfiler.capture.${kind.id}`, captureCommand(forwards, kind.id));
-  registerCommand('etcdProfiler.startForward', startForward(forwards));
-  registerCommand('etcdProfiler.startForwardOnPort', startForwardOnPort(forwards));
-  registerCommand('etcdProfiler.stopForward', stopForward(forwards));
-  registerCommand('etcdProfiler.listForwards', listForwards(forwards));
-  registerCommand('etcdProfiler.openPprofIndex', openPprofIndex(forwards));
-  registerCommand('etcdProfiler.downloadFile', downloadFile);
+  const cluster = { cluster: true };
+  registerCommand('etcdProfiler.capture', captureCommand(forwards), cluster);
+  registerCommand('etcdProfiler.captureViaExec', captureCommand(forwards, undefined, 'exec'), cluster);
+  for (const kind of CAPTURE_KINDS) registerCommand(`etcdProfiler.capture.${kind.id}`, captureCommand(forwards, kind.id), cluster);
+  registerCommand('etcdProfiler.startForward', startForward(forwards), cluster);
+  registerCommand('etcdProfiler.startForwardOnPort', startForwardOnPort(forwards), cluster);
+  registerCommand('etcdProfiler.stopForward', stopForward(forwards), cluster);
+  registerCommand('etcdProfiler.listForwards', listForwards(forwards), cluster);
+  registerCommand('etcdProfiler.openPprofIndex', openPprofIndex(forwards), cluster);
+  registerCommand('etcdProfiler.downloadFile', downloadFile, cluster);
   return forwards;
 }

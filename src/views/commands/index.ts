@@ -1,5 +1,7 @@
-// Command factories: each command lives in its own file as `(ctx, pctx) => callback`; extension.ts registers
-// them through `createRegisterCommand`, which also reports a failing command instead of dropping the error.
+// The one command wrapper. Command factories live each in its own file as `(ctx, pctx) => callback`; extension.ts
+// registers them through `createRegisterCommand`, the other views through `registerGuarded`. Both report a failing
+// command (output channel and a message) instead of dropping the error, and refuse cluster commands in Restricted
+// Mode with a message that says why and how to trust the folder.
 import * as vscode from 'vscode';
 import type { ProfilerContext } from '../profilerContext.ts';
 
@@ -7,22 +9,58 @@ import type { ProfilerContext } from '../profilerContext.ts';
 export type CommandCallback = (...args: any[]) => unknown;
 export type CommandFactory = (ctx: vscode.ExtensionContext, pctx: ProfilerContext) => CommandCallback;
 
-export function createRegisterCommand(ctx: vscode.ExtensionContext, pctx: ProfilerContext) {
-  return (id: string, factory: CommandFactory): void => {
-    const callback = factory(ctx, pctx);
-    ctx.subscriptions.push(
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        try {
-          return await callback(...args);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          pctx.output.error(`${id}: ${message}`);
-          void vscode.window.showErrorMessage(message, 'Show Output').then((choice) => {
-            if (choice) pctx.output.show(true);
-          });
-          return undefined;
-        }
-      }),
-    );
+export interface GuardOptions {
+  /** The command reads the kubeconfig or talks to a cluster: refused while the folder is not trusted. */
+  cluster?: boolean;
+}
+
+export const MANAGE_TRUST = 'Manage Workspace Trust';
+
+/** Why cluster actions are off in Restricted Mode and how to turn them on (also the Pods view's welcome text). */
+export const RESTRICTED_MESSAGE =
+  'etcd Profiler does not contact clusters in Restricted Mode: this folder is not trusted, and reading a kubeconfig can run programs (exec auth plugins). ' +
+  'Profiles and goroutine dumps still open. To capture or port-forward, trust the folder (Manage Workspace Trust).';
+
+/** Shows the Restricted Mode message with a button to the Workspace Trust editor. */
+export async function explainRestrictedMode(output: vscode.LogOutputChannel, id: string): Promise<void> {
+  output.warn(`${id}: refused in Restricted Mode (the folder is not trusted)`);
+  const choice = await vscode.window.showWarningMessage(RESTRICTED_MESSAGE, MANAGE_TRUST);
+  if (choice === MANAGE_TRUST) await vscode.commands.executeCommand('workbench.trust.manage');
+}
+
+/** Wraps `callback`: errors are logged and shown with *Show Output*; cluster commands wait for workspace trust. */
+export function guardCommand(id: string, output: vscode.LogOutputChannel, callback: CommandCallback, options: GuardOptions = {}): CommandCallback {
+  return async (...args: unknown[]) => {
+    if (options.cluster && !vscode.workspace.isTrusted) {
+      await explainRestrictedMode(output, id);
+      return undefined;
+    }
+    try {
+      return await callback(...args);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      output.error(`${id}: ${message}`);
+      void vscode.window.showErrorMessage(message, 'Show Output').then((choice) => {
+        if (choice) output.show(true);
+      });
+      return undefined;
+    }
   };
+}
+
+/** Registers a guarded command; the registration is disposed with the extension. */
+export function registerGuarded(
+  ctx: vscode.ExtensionContext,
+  output: vscode.LogOutputChannel,
+  id: string,
+  callback: CommandCallback,
+  options?: GuardOptions,
+): void {
+  ctx.subscriptions.push(vscode.commands.registerCommand(id, guardCommand(id, output, callback, options)));
+}
+
+export type RegisterCommand = (id: string, factory: CommandFactory, options?: GuardOptions) => void;
+
+export function createRegisterCommand(ctx: vscode.ExtensionContext, pctx: ProfilerContext): RegisterCommand {
+  return (id, factory, options) => registerGuarded(ctx, pctx.output, id, factory(ctx, pctx), options);
 }

@@ -5,7 +5,6 @@
 import * as vscode from 'vscode';
 import type { GoroutineFrame, GoroutineGroup } from '../../profile/goroutines.ts';
 import type { GroupedDump } from '../../profile/goroutineWorkerClient.ts';
-import type { SourceLinks } from '../sourceLinks.ts';
 import { describeFilter, filterGroups, isFiltered, NO_FILTER, waitLabel, type GroupFilter } from './filters.ts';
 import { ownFrame } from './languageFeatures.ts';
 import { docName, isGoroutineDump, type GoroutineModels } from './models.ts';
@@ -47,7 +46,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     this.models = models;
   }
 
-  static setup(ctx: vscode.ExtensionContext, models: GoroutineModels, sourceLinks: SourceLinks): GoroutinesView {
+  static setup(ctx: vscode.ExtensionContext, models: GoroutineModels): GoroutinesView {
     const provider = new GoroutinesView(models);
     const view = vscode.window.createTreeView(GOROUTINES_VIEW, { treeDataProvider: provider, showCollapseAll: true });
     provider.view = view;
@@ -66,8 +65,6 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d === provider.doc) provider.clear();
       }),
-      vscode.commands.registerCommand(REVEAL_GROUP_COMMAND, (index: number) => provider.revealGroup(index)),
-      vscode.commands.registerCommand(OPEN_SOURCE_COMMAND, (f: GoroutineFrame) => sourceLinks.open(f.file, f.line, f.function)),
     );
     ctx.subscriptions.push(provider);
     const active = vscode.window.activeTextEditor?.document;

@@ -1,7 +1,8 @@
 // Sets up the profile viewer: source links, line annotations, the custom editor and its commands.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { LineAnnotations } from '../lineAnnotations.ts';
+import { registerGuarded } from '../commands/index.ts';
+import { LineAnnotations, TOGGLE_ANNOTATIONS_COMMAND } from '../lineAnnotations.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { SourceLinks } from '../sourceLinks.ts';
 import { PROFILE_VIEW_TYPE, ProfileEditorProvider } from './profileEditor.ts';
@@ -36,25 +37,24 @@ export function setupProfileViewer(ctx: vscode.ExtensionContext, pctx: ProfilerC
       return undefined;
     },
   });
-  ctx.subscriptions.push(
-    sourceLinks,
-    vscode.commands.registerCommand(OPEN_PROFILE_COMMAND, async (uri?: vscode.Uri) => {
-      const target =
-        uri instanceof vscode.Uri
-          ? uri
-          : (await vscode.window.showOpenDialog({ title: 'Open Profile', openLabel: 'Open', defaultUri: defaultFolder(pctx), filters: PROFILE_FILTERS }))?.[0];
-      if (target) await vscode.commands.executeCommand('vscode.openWith', target, PROFILE_VIEW_TYPE);
-    }),
-    vscode.commands.registerCommand(COMPARE_PROFILES_COMMAND, async (uri?: vscode.Uri) => {
-      const session = provider.active;
-      if (!session) {
-        void vscode.window.showInformationMessage('Open a profile in the profile viewer first, then compare it with a base profile.');
-        return;
-      }
-      const base = uri instanceof vscode.Uri && uri.toString() !== session.doc.uri.toString() ? uri : undefined;
-      await session.compare(base);
-      if (base) vscode.window.setStatusBarMessage(`Comparing with ${basename(base.fsPath)}`, 3000);
-    }),
-  );
+  ctx.subscriptions.push(sourceLinks);
+  registerGuarded(ctx, pctx.output, TOGGLE_ANNOTATIONS_COMMAND, () => annotations.toggle());
+  registerGuarded(ctx, pctx.output, OPEN_PROFILE_COMMAND, async (uri?: vscode.Uri) => {
+    const target =
+      uri instanceof vscode.Uri
+        ? uri
+        : (await vscode.window.showOpenDialog({ title: 'Open Profile', openLabel: 'Open', defaultUri: defaultFolder(pctx), filters: PROFILE_FILTERS }))?.[0];
+    if (target) await vscode.commands.executeCommand('vscode.openWith', target, PROFILE_VIEW_TYPE);
+  });
+  registerGuarded(ctx, pctx.output, COMPARE_PROFILES_COMMAND, async (uri?: vscode.Uri) => {
+    const session = provider.active;
+    if (!session) {
+      void vscode.window.showInformationMessage('Open a profile in the profile viewer first, then compare it with a base profile.');
+      return;
+    }
+    const base = uri instanceof vscode.Uri && uri.toString() !== session.doc.uri.toString() ? uri : undefined;
+    await session.compare(base);
+    if (base) vscode.window.setStatusBarMessage(`Comparing with ${basename(base.fsPath)}`, 3000);
+  });
   return { provider, sourceLinks, annotations };
 }
