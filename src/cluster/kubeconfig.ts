@@ -105,9 +105,10 @@ export class Kubeconfig {
 /**
  * Loads and merges the candidate files that exist (the first file's current-context wins, as in kubectl).
  * Throws NoKubeconfigError when none exists; a file that does not parse throws with its path in the message.
+ * Relative paths resolve against `base` (the extension passes the workspace folder, never the host's cwd).
  */
-export function loadKubeconfig(setting?: string, env: Record<string, string | undefined> = process.env): Kubeconfig {
-  const { paths, origin } = kubeconfigCandidates(setting, env);
+export function loadKubeconfig(setting?: string, env: Record<string, string | undefined> = process.env, base: string = process.cwd()): Kubeconfig {
+  const { paths, origin } = kubeconfigCandidates(setting, env, homedir(), base);
   const files = paths.filter((p) => existsSync(p));
   if (files.length === 0) throw new NoKubeconfigError(paths);
   // As kubectl: for each cluster, user and context name the first file that defines it wins, and so does the

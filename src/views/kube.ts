@@ -1,12 +1,14 @@
 // The extension's view of the kubeconfig: which contexts exist, which one the user focuses on, an API client
 // and an endpoint cache per context. Reloads when the setting or the kubeconfig files change (`oc login`).
 import { watch, type FSWatcher } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { NoKubeconfigError, loadKubeconfig, type ContextInfo, type Kubeconfig } from '../cluster/kubeconfig.ts';
 import { EndpointCache, discoverPods, parseGoPodSelectors, type Discovery } from '../cluster/pods.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
+import { RESTRICTED_MESSAGE } from './trust.ts';
 
 const SELECTED_CONTEXT_KEY = 'etcdProfiler.selectedContext';
 
@@ -30,14 +32,24 @@ export class ClusterService implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affects(e, ConfigKey.kubeconfig)) this.reload();
       }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.output.info('The folder is trusted now: reading the kubeconfig');
+        this.reload();
+      }),
     );
   }
 
-  /** The merged kubeconfig; throws NoKubeconfigError or a parse error (also kept for `loadError`). */
+  /**
+   * The merged kubeconfig; throws NoKubeconfigError or a parse error (also kept for `loadError`). In Restricted Mode
+   * it throws without reading anything: a kubeconfig's exec auth plugin runs a program.
+   */
   kubeconfig(): Kubeconfig {
+    if (!vscode.workspace.isTrusted) throw new Error(RESTRICTED_MESSAGE);
     if (!this.loaded) {
       try {
-        const kubeconfig = loadKubeconfig(getConfig().get<string>(ConfigKey.kubeconfig));
+        // The setting is machine-scoped (user settings only); a relative path is under the first workspace folder.
+        const base = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? homedir();
+        const kubeconfig = loadKubeconfig(getConfig().get<string>(ConfigKey.kubeconfig), process.env, base);
         this.loaded = { kubeconfig };
         this.output.info(`Kubeconfig: ${kubeconfig.source.files.join(', ')} (${kubeconfig.contexts().length} contexts, current "${kubeconfig.currentContext}")`);
         this.watchFiles(kubeconfig.source.files);

@@ -42,7 +42,7 @@ export interface MessageNode {
 export type PodTreeNode = ContextNode | GroupNode | PodNode | MessageNode;
 
 /** What the welcome content keys on (`etcdProfiler.podsState`). */
-export type PodsViewState = 'loading' | 'ok' | 'noKubeconfig' | 'badKubeconfig' | 'noContexts' | 'unreachable' | 'unauthorized' | 'noNamespaces';
+export type PodsViewState = 'loading' | 'restricted' | 'ok' | 'noKubeconfig' | 'badKubeconfig' | 'noContexts' | 'unreachable' | 'unauthorized' | 'noNamespaces';
 
 /** Extra text on pod rows from other features, e.g. the active port-forwards of a pod. */
 export interface PodDecorator {
@@ -195,6 +195,11 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
   }
 
   private async roots(): Promise<PodTreeNode[]> {
+    if (!vscode.workspace.isTrusted) {
+      // Restricted Mode: the kubeconfig is not even read (its exec plugins would run); the welcome content explains.
+      await this.setState('restricted', 'Restricted Mode');
+      return [];
+    }
     let contexts: ContextInfo[];
     try {
       contexts = this.kube.contexts();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { NoKubeconfigError, kubeconfigCandidates, loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 
 function kubeconfig(current: string, entries: { context: string; cluster: string; server: string; user: string; userBody: string }[]): string {
@@ -63,6 +63,10 @@ test('load: merges files, first definition and first current-context win, curren
   // Switching the copy's context leaves the merged config alone.
   assert.equal(kc.currentContext, 'prod');
   assert.throws(() => kc.forContext('nope'), /Context "nope"/);
+  // A relative setting resolves against the folder handed in (the workspace), not the process's cwd.
+  const rel = loadKubeconfig(basename(a), {}, dir);
+  assert.deepEqual(rel.source.files, [a]);
+  assert.notEqual(process.cwd(), dir);
 });
 
 test('load: no file gives NoKubeconfigError naming the paths; a broken file names itself', (t) => {

@@ -4,6 +4,7 @@
 // Mode with a message that says why and how to trust the folder.
 import * as vscode from 'vscode';
 import type { ProfilerContext } from '../profilerContext.ts';
+import { explainRestrictedMode } from '../trust.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- command arguments come from menus, palette and other extensions
 export type CommandCallback = (...args: any[]) => unknown;
@@ -12,20 +13,6 @@ export type CommandFactory = (ctx: vscode.ExtensionContext, pctx: ProfilerContex
 export interface GuardOptions {
   /** The command reads the kubeconfig or talks to a cluster: refused while the folder is not trusted. */
   cluster?: boolean;
-}
-
-export const MANAGE_TRUST = 'Manage Workspace Trust';
-
-/** Why cluster actions are off in Restricted Mode and how to turn them on (also the Pods view's welcome text). */
-export const RESTRICTED_MESSAGE =
-  'etcd Profiler does not contact clusters in Restricted Mode: this folder is not trusted, and reading a kubeconfig can run programs (exec auth plugins). ' +
-  'Profiles and goroutine dumps still open. To capture or port-forward, trust the folder (Manage Workspace Trust).';
-
-/** Shows the Restricted Mode message with a button to the Workspace Trust editor. */
-export async function explainRestrictedMode(output: vscode.LogOutputChannel, id: string): Promise<void> {
-  output.warn(`${id}: refused in Restricted Mode (the folder is not trusted)`);
-  const choice = await vscode.window.showWarningMessage(RESTRICTED_MESSAGE, MANAGE_TRUST);
-  if (choice === MANAGE_TRUST) await vscode.commands.executeCommand('workbench.trust.manage');
 }
 
 /** Wraps `callback`: errors are logged and shown with *Show Output*; cluster commands wait for workspace trust. */
