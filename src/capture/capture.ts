@@ -112,7 +112,7 @@ export async function capture(req: CaptureRequest): Promise<CaptureResult> {
     checkCaptureResponse(kind, answer.status, answer.contentType, answer.body, answer.endpoint.flavor);
     progress({ phase: 'saving', message: `Saving ${answer.body.length} bytes`, bytes: answer.body.length });
     const target = req.outputFile ?? captureFilePath({ folder: req.folder ?? '.profiles', context, namespace, pod: req.pod, kind });
-    const file = await saveAtomically(target, answer.body);
+    const file = await saveAtomically(target, answer.body, { root: req.outputFile ? undefined : (req.folder ?? '.profiles') });
     log(`Saved ${kind.label} (${answer.body.length} bytes) to ${file}`);
     return { file, kind, bytes: answer.body.length, method: answer.method, endpoint: answer.endpoint, forward: answer.forward, tlsSource: answer.tlsSource, context };
   } catch (err) {

@@ -1,6 +1,8 @@
 // Where captures go and how they are written: `<folder>/<context>/<namespace>/<pod>/<kind>-<UTC time><ext>`,
-// through a temp file in the same directory and a rename, so a reader never sees half a profile.
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+// through a temp file in the same directory and a rename, so a reader never sees half a profile. Captures hold
+// stacks, paths and sometimes arguments of a production process: files are 0600, folders 0700, and a captures
+// folder the extension creates gets a `.gitignore` of `*` so it never lands in the user's repository.
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CaptureKind } from './kinds.ts';
 
@@ -36,15 +38,43 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Writes `data` to `file` (or `file-1`, `file-2`… when taken) atomically; returns the path written. */
-export async function saveAtomically(file: string, data: Uint8Array): Promise<string> {
-  await mkdir(path.dirname(file), { recursive: true });
+export const FILE_MODE = 0o600;
+export const FOLDER_MODE = 0o700;
+
+/**
+ * Creates the captures folder (and its parents) with mode 0700 when missing, and then writes a `.gitignore` of
+ * `*` into it. An existing folder is left as it is (the user made it). Returns true when it was created.
+ */
+export async function ensureCapturesFolder(folder: string): Promise<boolean> {
+  const created = await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
+  if (created === undefined) return false;
+  await writeFile(path.join(folder, '.gitignore'), '# Written by etcd Profiler: captures stay out of version control.\n*\n', { mode: FILE_MODE, flag: 'wx' }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    },
+  );
+  return true;
+}
+
+/** A temp file name beside `target` (a dot file, so listings skip it). */
+export function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+/**
+ * Writes `data` to `file` (or `file-1`, `file-2`… when taken) atomically with mode 0600; folders it creates are
+ * 0700. With `root` (the captures folder), the root is created first as `ensureCapturesFolder` does. Returns the
+ * path written.
+ */
+export async function saveAtomically(file: string, data: Uint8Array, options: { root?: string } = {}): Promise<string> {
+  if (options.root) await ensureCapturesFolder(options.root);
+  await mkdir(path.dirname(file), { recursive: true, mode: FOLDER_MODE });
   let target = file;
   const ext = file.endsWith('.pb.gz') ? '.pb.gz' : path.extname(file);
   for (let i = 1; await exists(target); i++) target = `${file.slice(0, file.length - ext.length)}-${i}${ext}`;
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  const temp = tempPathFor(target);
   try {
-    const fh = await open(temp, 'wx', 0o644);
+    const fh = await open(temp, 'wx', FILE_MODE);
     try {
       await fh.writeFile(data);
       await fh.sync();

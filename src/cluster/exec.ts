@@ -11,8 +11,13 @@ export interface ExecOptions {
   container?: string;
   command: string[];
   signal?: AbortSignal;
-  /** Called with each stdout chunk as it arrives (for progress); the chunks are also returned. */
-  onStdout?: (chunk: Buffer) => void;
+  /**
+   * Called with each stdout chunk as it arrives; the next chunk waits for a returned promise (a slow disk slows the
+   * stream). The chunks are also returned unless `discardStdout` is set.
+   */
+  onStdout?: (chunk: Buffer) => void | Promise<void>;
+  /** Do not keep stdout in memory (the caller streams it somewhere through `onStdout`). */
+  discardStdout?: boolean;
   /** Stdout larger than this aborts the command (default 1 GiB). */
   maxBytes?: number;
 }
@@ -61,19 +66,40 @@ export async function execInPod(options: ExecOptions): Promise<ExecResult> {
   let outBytes = 0;
   let status: ExecStatus | undefined;
   let tooBig = false;
+  let sinkError: unknown;
   let ws: WsLike | undefined;
 
   const stdout = new Writable({
     write(chunk: Buffer, _enc, cb) {
       outBytes += chunk.length;
-      if (outBytes > max) {
-        tooBig = true;
+      if (outBytes > max || sinkError) {
+        tooBig = !sinkError;
         ws?.close();
-      } else {
-        out.push(chunk);
-        options.onStdout?.(chunk);
+        cb();
+        return;
       }
-      cb();
+      if (!options.discardStdout) out.push(chunk);
+      let pending: void | Promise<void>;
+      try {
+        pending = options.onStdout?.(chunk);
+      } catch (e) {
+        sinkError = e;
+        ws?.close();
+        cb();
+        return;
+      }
+      if (!pending) {
+        cb();
+        return;
+      }
+      pending.then(
+        () => cb(),
+        (e: unknown) => {
+          sinkError = e;
+          ws?.close();
+          cb();
+        },
+      );
     },
   });
   const stderr = new Writable({
@@ -112,7 +138,9 @@ export async function execInPod(options: ExecOptions): Promise<ExecResult> {
     ws!.on('close', () => {
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) return;
-      if (tooBig) {
+      if (sinkError) {
+        reject(sinkError instanceof Error ? sinkError : new Error(String(sinkError)));
+      } else if (tooBig) {
         reject(new ClusterError('failed', `Output of \`${options.command[0]}\` exceeded ${max} bytes; stopped.`));
       } else if (!status) {
         reject(

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { captureKind, capturePath, CAPTURE_KINDS } from '../../src/capture/kinds.ts';
-import { captureFilePath, safeSegment, saveAtomically, utcStamp } from '../../src/capture/save.ts';
+import { captureFilePath, ensureCapturesFolder, safeSegment, saveAtomically, utcStamp } from '../../src/capture/save.ts';
 
 test('paths and parameters of every kind', () => {
   assert.equal(capturePath(captureKind('cpu'), 10), '/debug/pprof/profile?seconds=10');
@@ -61,6 +61,32 @@ test('a failed save leaves nothing behind; names in use (even directories) are s
     assert.deepEqual(readdirSync(path.join(dir, 'sub')).filter((n) => n.endsWith('.tmp')), []);
     assert.deepEqual(readdirSync(dir).sort(), ['blocker', 'sub']);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('saved captures are 0600 in 0700 folders, and a captures folder the extension creates gets a .gitignore of *', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ep-save-'));
+  const old = process.umask(0o022); // the usual umask: modes must not depend on it being stricter
+  try {
+    const root = path.join(dir, 'ws', '.profiles');
+    const file = captureFilePath({ folder: root, context: 'ctx', namespace: 'openshift-etcd', pod: 'etcd-0', kind: captureKind('heap') });
+    const written = await saveAtomically(file, Buffer.from('profile'), { root });
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    assert.equal(mode(written), '600');
+    for (let d = path.dirname(written); d !== path.dirname(root); d = path.dirname(d)) assert.equal(mode(d), '700', d);
+    assert.equal(readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(), '*');
+    assert.equal(mode(path.join(root, '.gitignore')), '600');
+    // A folder the user made is left alone: no .gitignore added, its mode kept.
+    const own = path.join(dir, 'mine');
+    mkdirSync(own, { mode: 0o755 });
+    assert.equal(await ensureCapturesFolder(own), false);
+    await saveAtomically(path.join(own, 'c', 'n', 'p', 'x.txt'), Buffer.from('d'), { root: own });
+    assert.equal(existsSync(path.join(own, '.gitignore')), false);
+    assert.equal(mode(own), '755');
+    assert.equal(mode(path.join(own, 'c', 'n', 'p', 'x.txt')), '600');
+  } finally {
+    process.umask(old);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,11 +1,26 @@
-// "Download File from Pod…": copies one file out of a container (the runbook's `oc rsync` step) by exec `cat`.
+// "Download File from Pod…": copies one file out of a container (the runbook's `oc rsync` step), streamed to disk
+// with mode 0600. A file that looks like key material (a *.key file, etcd-all-certs, a PEM private key inside)
+// is only written after the user confirmed, in a message that says where it goes.
 import * as vscode from 'vscode';
 import path from 'node:path';
-import { readFileInPod } from '../../cluster/exec.ts';
+import { downloadFromPod, keyMaterialReasonForPath, KeyMaterialError } from '../../capture/download.ts';
 import { resolvePod } from '../podPicker.ts';
 import type { CommandFactory } from './index.ts';
 
-const MAX_BYTES = 512 * 1024 * 1024;
+const WRITE_KEY = 'Write Key to Disk';
+
+/** Asks before a private key leaves the cluster; true when the user chose to write it. */
+async function confirmKeyMaterial(reason: string, dest: string): Promise<boolean> {
+  const choice = await vscode.window.showWarningMessage(
+    `This looks like key material: ${reason}.`,
+    {
+      modal: true,
+      detail: `Downloading writes it to ${dest} (mode 0600, readable by your user only). Private keys give access to the cluster's etcd; delete the file when you are done.`,
+    },
+    WRITE_KEY,
+  );
+  return choice === WRITE_KEY;
+}
 
 export const downloadFile: CommandFactory = (_ctx, pctx) => async (arg?: unknown) => {
   const target = await resolvePod(pctx, arg, { title: 'Download file from pod' });
@@ -34,29 +49,52 @@ export const downloadFile: CommandFactory = (_ctx, pctx) => async (arg?: unknown
     title: 'Save as',
   });
   if (!dest) return undefined;
-  const data = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Downloading ${remote} from ${target.name}`, cancellable: true },
-    async (_progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      try {
-        return await readFileInPod({
-          kubeConfig: pctx.kube.kubeConfigFor(target.context),
-          namespace: target.namespace,
-          pod: target.name,
-          container,
-          path: remote,
-          signal: ac.signal,
-          maxBytes: MAX_BYTES,
-        });
-      } finally {
-        sub.dispose();
-      }
-    },
-  );
-  await vscode.workspace.fs.writeFile(dest, data);
-  pctx.output.info(`Downloaded ${remote} from ${target.namespace}/${target.name} (${container}), ${data.length} bytes, to ${dest.fsPath}`);
+  let allowKeyMaterial = false;
+  const pathReason = keyMaterialReasonForPath(remote);
+  if (pathReason) {
+    if (!(await confirmKeyMaterial(pathReason, dest.fsPath))) return undefined;
+    allowKeyMaterial = true;
+  }
+  const run = () =>
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Downloading ${remote} from ${target.name}`, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        let shown = 0;
+        try {
+          return await downloadFromPod({
+            kubeConfig: pctx.kube.kubeConfigFor(target.context),
+            namespace: target.namespace,
+            pod: target.name,
+            container,
+            remotePath: remote,
+            dest: dest.fsPath,
+            allowKeyMaterial,
+            signal: ac.signal,
+            onBytes: (bytes) => {
+              if (bytes - shown < 1 << 20) return;
+              shown = bytes;
+              progress.report({ message: `${(bytes / 1048576).toFixed(0)} MiB` });
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  let result: { file: string; bytes: number };
+  try {
+    result = await run();
+  } catch (err) {
+    if (!(err instanceof KeyMaterialError) || allowKeyMaterial) throw err;
+    // Found by content (a PEM private key): nothing was written; ask, then download again.
+    if (!(await confirmKeyMaterial(err.reason, dest.fsPath))) return undefined;
+    allowKeyMaterial = true;
+    result = await run();
+  }
+  pctx.output.info(`Downloaded ${remote} from ${target.namespace}/${target.name} (${container}), ${result.bytes} bytes, to ${result.file} (mode 0600)`);
   pctx.captures.refresh();
-  void vscode.window.showInformationMessage(`Saved ${data.length} bytes to ${dest.fsPath}.`);
-  return dest.fsPath;
+  void vscode.window.showInformationMessage(`Saved ${result.bytes} bytes to ${result.file}.`);
+  return result.file;
 };
