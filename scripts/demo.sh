@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm run demo`: builds and packages the extension, starts the sandbox cluster, installs code-server (cached)
 # with the packaged extension, and serves VS Code on http://127.0.0.1:<port>/ with the sandbox's kubeconfig and
-# this repository as the workspace. Ctrl-C stops everything it started.
-#   env: DEMO_PORT (default 8080, else a free port), SANDBOX_TIMEOUT (seconds, default 2700)
+# this repository as the workspace. code-server runs as your user (root, for the sandbox) and serves a terminal, so
+# it asks for a random password, printed with the URL. Ctrl-C stops everything it started.
+#   env: DEMO_PORT (default 8080, else a free port), DEMO_PASSWORD (default: random), SANDBOX_TIMEOUT (seconds, default 2700)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -106,8 +107,9 @@ port="${DEMO_PORT:-8080}"
 if ! "$node24" -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));s.listen(+process.argv[1],"127.0.0.1",()=>s.close())' "$port"; then
   port="$("$node24" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 fi
-KUBECONFIG="$SANDBOX_DATA_DIR/kubeconfig" PATH="$(dirname "$node24"):$PATH" \
-  setsid "$node24" "$entry" --auth none --bind-addr "127.0.0.1:$port" --disable-telemetry --disable-update-check \
+password="${DEMO_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')}"
+PASSWORD="$password" KUBECONFIG="$SANDBOX_DATA_DIR/kubeconfig" PATH="$(dirname "$node24"):$PATH" \
+  setsid "$node24" "$entry" --auth password --bind-addr "127.0.0.1:$port" --disable-telemetry --disable-update-check \
   --disable-workspace-trust --disable-getting-started-override --ignore-last-opened "${dirs[@]}" "$repo" \
   >"$demo_dir/code-server.log" 2>&1 </dev/null &
 server_pid=$!
@@ -121,6 +123,7 @@ cat <<EOF
 
   etcd Profiler demo is running.
     VS Code (code-server):  http://127.0.0.1:$port/
+    password:               $password
     kubeconfig:             $SANDBOX_DATA_DIR/kubeconfig  (kubectl --kubeconfig $SANDBOX_DATA_DIR/kubeconfig get pods -A)
   Open the etcd Profiler icon in the activity bar. On a remote machine: ssh -L $port:127.0.0.1:$port <host>
   Press Ctrl-C to stop code-server and the sandbox.

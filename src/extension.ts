@@ -13,6 +13,7 @@ import { ClusterService } from './views/kube.ts';
 import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
 import { setupProfileViewer } from './views/profilePanel/index.ts';
+import { reportSecuritySettings, USER_ONLY_SETTINGS } from './views/trust.ts';
 
 /** Closes what outlives a synchronous dispose (port-forward listeners and connections); set by activate. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -33,6 +34,13 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   const forwards = registerCaptureCommands(ctx, pctx, registerCommand);
   registerCommand('etcdProfiler.captureAllMembers', captureAllMembers(forwards), { cluster: true });
   shutdown = () => forwards.stopAll();
+  void reportSecuritySettings(output);
+  ctx.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (USER_ONLY_SETTINGS.some((k) => e.affectsConfiguration(`etcdProfiler.${k}`))) void reportSecuritySettings(output);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void reportSecuritySettings(output)),
+  );
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
 

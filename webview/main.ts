@@ -1,6 +1,7 @@
 // The profile panel's front end: header, toolbar, and three views (flame graph, top table,
 // call tree) over the typed arrays the host sends.
 import type { ProfilePayload, ToWebview, ViewOptions } from '../src/protocol.ts';
+import { MAX_PATTERN_LENGTH } from '../src/protocol.ts';
 import { h, replaceChildren } from './dom.ts';
 import { buildLayout, type FlameLayout } from './flame/layout.ts';
 import { FlameView } from './flame/flameView.ts';
@@ -205,6 +206,10 @@ class App {
   private applySearch(text: string, field?: { invalid(msg: string | undefined): void }): void {
     this.searchText = text;
     let re: RegExp | undefined;
+    if (text.length > MAX_PATTERN_LENGTH) {
+      field?.invalid(`Longer than ${MAX_PATTERN_LENGTH} characters`);
+      return;
+    }
     try {
       re = text ? new RegExp(text) : undefined;
       field?.invalid(undefined);

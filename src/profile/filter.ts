@@ -2,16 +2,18 @@
 // - focus keeps the samples with at least one location matching (function name, file name or
 //   mapping file); ignore drops the samples with any matching location;
 // - hide removes matching lines from locations, and locations left empty from stacks.
-import { ProfileError } from './errors.ts';
-import type { FilterOptions, Location, Profile, Sample } from './types.ts';
+import { checkPattern } from './regexGuard.ts';
+import type { FilterOptions, Location, NameTest, Profile, Sample } from './types.ts';
 
+/** The expression compiled (length and syntax checked), or null when unset. */
 export function compileFilter(expr: string | undefined, what: string): RegExp | null {
   if (expr === undefined || expr === '') return null;
-  try {
-    return new RegExp(expr);
-  } catch (err) {
-    throw new ProfileError('bad-option', `the ${what} expression "${expr}" is not a valid regular expression (${(err as Error).message}).`);
-  }
+  return checkPattern(expr, what);
+}
+
+function filterTest(options: FilterOptions, key: 'focus' | 'ignore' | 'hide'): NameTest | null {
+  if (!options[key]) return null;
+  return options.matchers?.[key] ?? compileFilter(options[key], key);
 }
 
 export function hasFilters(options: FilterOptions): boolean {
@@ -20,15 +22,15 @@ export function hasFilters(options: FilterOptions): boolean {
 
 /** Returns a profile with the filters applied (the same object when there are none). */
 export function filterProfile(profile: Profile, options: FilterOptions): Profile {
-  const focus = compileFilter(options.focus, 'focus');
-  const ignore = compileFilter(options.ignore, 'ignore');
-  const hide = compileFilter(options.hide, 'hide');
+  const focus = filterTest(options, 'focus');
+  const ignore = filterTest(options, 'ignore');
+  const hide = filterTest(options, 'hide');
   if (!focus && !ignore && !hide) return profile;
 
   const { functions, mappings } = profile;
-  const lineMatches = (re: RegExp, f: number): boolean =>
+  const lineMatches = (re: NameTest, f: number): boolean =>
     f >= 0 && (re.test(functions[f].name) || re.test(functions[f].filename));
-  const matches = (loc: Location, re: RegExp): boolean =>
+  const matches = (loc: Location, re: NameTest): boolean =>
     loc.lines.some((l) => lineMatches(re, l.function)) || (loc.mapping >= 0 && re.test(mappings[loc.mapping].file));
 
   // 1 focused, 2 ignored, 0 neither

@@ -91,6 +91,22 @@ export interface FilterOptions {
   focus?: string;
   ignore?: string;
   hide?: string;
+  /**
+   * The same expressions already matched off-thread (regexGuard.prepareFilterMatchers); when set, filtering uses
+   * them instead of compiling the strings, so no user regex runs on the caller's thread.
+   */
+  matchers?: FilterMatchers;
+}
+
+/** Answers whether a name matches, like RegExp.test. */
+export interface NameTest {
+  test(name: string): boolean;
+}
+
+export interface FilterMatchers {
+  focus?: NameTest;
+  ignore?: NameTest;
+  hide?: NameTest;
 }
 
 /** What every view over a profile is computed for. */

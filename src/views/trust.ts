@@ -17,3 +17,38 @@ export async function explainRestrictedMode(output: vscode.LogOutputChannel, id:
   if (choice === MANAGE_TRUST) await vscode.commands.executeCommand('workbench.trust.manage');
 }
 
+
+/** The settings a workspace cannot set (machine scope in package.json): they run programs, touch paths or weaken TLS. */
+export const USER_ONLY_SETTINGS = ['kubeconfig', 'insecureSkipTLSVerify', 'sourcePathRewrites', 'capturesFolder', 'goPods', 'captureMethod'] as const;
+
+/** The `etcdProfiler.*` keys among USER_ONLY_SETTINGS that a folder's `.vscode/settings.json` text names. */
+export function userOnlyKeysIn(settingsText: string): string[] {
+  return USER_ONLY_SETTINGS.filter((k) => new RegExp(`"etcdProfiler\\.${k}"\\s*:`).test(settingsText)).map((k) => `etcdProfiler.${k}`);
+}
+
+/**
+ * Logs the security settings in effect (as the extension reads them: user settings only) and warns when a
+ * workspace folder's `.vscode/settings.json` tries to set any of them, so a user sees that the value is ignored.
+ */
+export async function reportSecuritySettings(output: vscode.LogOutputChannel): Promise<void> {
+  const config = vscode.workspace.getConfiguration('etcdProfiler');
+  const kubeconfig = config.get<string>('kubeconfig')?.trim();
+  output.info(
+    `Security settings in effect (user settings only): kubeconfig ${kubeconfig ? `"${kubeconfig}"` : 'not set ($KUBECONFIG, else ~/.kube/config)'}, ` +
+      `insecureSkipTLSVerify ${config.get<boolean>('insecureSkipTLSVerify', false) ? 'ON: etcd certificates are not verified' : 'off'}, ` +
+      `captureMethod ${config.get<string>('captureMethod', 'auto')}; workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted (Restricted Mode: no cluster access)'}`,
+  );
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const file = vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json');
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+    } catch {
+      continue;
+    }
+    const keys = userOnlyKeysIn(text);
+    if (keys.length) {
+      output.warn(`${file.fsPath} sets ${keys.join(', ')}: ignored. These are user settings only, because they can run programs, write files or weaken TLS.`);
+    }
+  }
+}

@@ -6,6 +6,7 @@
 //   try { await s.openProfilerView(); await s.treeItem('etcd-master-0').waitFor(); await s.screenshot('e2e-pods-view'); }
 //   finally { await s.close(); }
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,11 @@ export interface SessionOptions {
   settings?: Record<string, unknown>;
   /** Browser viewport; default 1400×900. */
   viewport?: { width: number; height: number };
+  /**
+   * Workspace trust on (`security.workspace.trust.enabled`, no --disable-workspace-trust): the folder opens in
+   * Restricted Mode until trusted. Default off, as most tests are not about trust.
+   */
+  workspaceTrust?: boolean;
 }
 
 /** The sandbox's info.json (written by `npm run sandbox` when it is ready). */
@@ -356,6 +362,13 @@ async function stopProcessGroup(child: ChildProcess): Promise<void> {
   live.delete(child);
 }
 
+/** Logs in on code-server's password page, which then leads to `to` (relative to the root). */
+export async function logIn(page: Page, url: string, password: string, to: string): Promise<void> {
+  await page.goto(`${url}login?to=${encodeURIComponent(to)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('input[type="submit"]').click();
+}
+
 /** Starts code-server with the packaged extension and opens it in Chromium. */
 export async function startSession(options: SessionOptions): Promise<Session> {
   if (!existsSync(vsixPath)) throw new Error(`${vsixPath} is missing: run 'npm run package' first`);
@@ -373,7 +386,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(extensions, { recursive: true });
   mkdirSync(workspace, { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...defaultSettings, ...options.settings }, null, 2));
+  const trustSettings = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...defaultSettings, ...trustSettings, ...options.settings }, null, 2));
 
   const logsDir = join(resultsDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
@@ -381,6 +395,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
 
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, PATH: `${dirname(node)}:${process.env.PATH ?? ''}` };
   delete env.VSCODE_IPC_HOOK_CLI;
+  // code-server runs as this (root) user and serves a terminal: never without a password, even on 127.0.0.1.
+  const password = randomBytes(18).toString('base64url');
   const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
   await run(node, [entry, ...common, '--install-extension', vsixPath], { env, timeout: 120_000 }).catch((error: unknown) => {
     throw new Error(`code-server --install-extension failed: ${String(error)}`, { cause: error });
@@ -390,19 +406,19 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const log = openSync(logFile, 'w');
   const server = spawn(
     node,
-    [
+[
       entry,
-      '--auth', 'none',
+      '--auth', 'password',
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       ...common,
       workspace,
     ],
-    { env, detached: true, stdio: ['ignore', log, log] },
+    { env: { ...env, PASSWORD: password }, detached: true, stdio: ['ignore', log, log] },
   );
   closeSync(log);
   live.add(server);
@@ -422,7 +438,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
-    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await logIn(page, url, password, `./?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench .activitybar').waitFor({ state: 'visible', timeout: 120_000 });
     return new Session({ page, url, workspace, logFile, browser, server, tempDirs });
   } catch (error) {

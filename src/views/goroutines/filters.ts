@@ -1,6 +1,8 @@
 // Filters of the Goroutines view, pure so unit tests run them: by state, by minimum wait, by a
 // function/package/file regular expression.
 import type { GoroutineGroup } from '../../profile/goroutines.ts';
+import { checkPattern } from '../../profile/regexGuard.ts';
+import type { NameTest } from '../../profile/types.ts';
 
 export interface GroupFilter {
   /** Shown states; empty: all. */
@@ -17,12 +19,26 @@ export function isFiltered(f: GroupFilter): boolean {
   return f.states.length > 0 || f.minWaitMinutes > 0 || !!f.pattern;
 }
 
-/** A compiled pattern: case-insensitive; throws SyntaxError on a bad expression. */
+export const PATTERN_FLAGS = 'i';
+
+/** A compiled pattern: case-insensitive; throws (ProfileError) on a bad or over-long expression. */
 export function compilePattern(pattern: string): RegExp {
-  return new RegExp(pattern, 'i');
+  return checkPattern(pattern, 'function filter', PATTERN_FLAGS);
 }
 
-export function groupMatches(g: GoroutineGroup, f: GroupFilter, re?: RegExp): boolean {
+/** The names a pattern is matched against: every frame's function and file, creators included. */
+export function groupNames(groups: readonly GoroutineGroup[]): string[] {
+  const names = new Set<string>();
+  for (const g of groups) {
+    for (const fr of g.createdBy ? [...g.frames, g.createdBy] : g.frames) {
+      names.add(fr.function);
+      names.add(fr.file);
+    }
+  }
+  return [...names];
+}
+
+export function groupMatches(g: GoroutineGroup, f: GroupFilter, re?: NameTest): boolean {
   if (f.states.length && !f.states.includes(g.state)) return false;
   if (f.minWaitMinutes > 0 && g.waitMinutes[1] < f.minWaitMinutes) return false;
   if (re) {
@@ -32,9 +48,12 @@ export function groupMatches(g: GoroutineGroup, f: GroupFilter, re?: RegExp): bo
   return true;
 }
 
-/** Indexes of the groups that pass, in the dump's order (largest first). */
-export function filterGroups(groups: readonly GoroutineGroup[], f: GroupFilter): number[] {
-  const re = f.pattern ? compilePattern(f.pattern) : undefined;
+/**
+ * Indexes of the groups that pass, in the dump's order (largest first). `matches` answers for the pattern from a
+ * set computed off-thread (the extension); without it the pattern is compiled here (tests, the CLI).
+ */
+export function filterGroups(groups: readonly GoroutineGroup[], f: GroupFilter, matches?: NameTest): number[] {
+  const re = f.pattern ? (matches ?? compilePattern(f.pattern)) : undefined;
   const out: number[] = [];
   groups.forEach((g, i) => {
     if (groupMatches(g, f, re)) out.push(i);

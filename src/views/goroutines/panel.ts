@@ -5,7 +5,9 @@
 import * as vscode from 'vscode';
 import type { GoroutineFrame, GoroutineGroup } from '../../profile/goroutines.ts';
 import type { GroupedDump } from '../../profile/goroutineWorkerClient.ts';
-import { describeFilter, filterGroups, isFiltered, NO_FILTER, waitLabel, type GroupFilter } from './filters.ts';
+import { matchNames } from '../../profile/regexGuard.ts';
+import type { NameTest } from '../../profile/types.ts';
+import { describeFilter, filterGroups, groupNames, isFiltered, NO_FILTER, PATTERN_FLAGS, waitLabel, type GroupFilter } from './filters.ts';
 import { ownFrame } from './languageFeatures.ts';
 import { docName, isGoroutineDump, type GoroutineModels } from './models.ts';
 
@@ -106,7 +108,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
       this.error = err instanceof Error ? err.message : String(err);
     }
     void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', true);
-    this.apply();
+    await this.apply();
   }
 
   private clear(): void {
@@ -126,12 +128,30 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   setFilter(filter: GroupFilter): void {
     this.filter = filter;
     void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesFiltered', isFiltered(filter));
-    this.apply();
+    void this.apply();
   }
 
-  private apply(): void {
+  private applying = 0;
+
+  /** Filters the groups; the pattern runs in a worker with a deadline (regexGuard), never on the host's thread. */
+  private async apply(): Promise<void> {
+    const ticket = ++this.applying;
     const m = this.model;
-    this.shown = m ? filterGroups(m.dump.groups, this.filter) : [];
+    let matches: NameTest | undefined;
+    if (m && this.filter.pattern) {
+      try {
+        const [set] = await matchNames([{ expr: this.filter.pattern, what: 'function filter', flags: PATTERN_FLAGS }], groupNames(m.dump.groups));
+        matches = { test: (s: string) => set.has(s) };
+      } catch (err) {
+        if (ticket !== this.applying) return;
+        const message = err instanceof Error ? err.message : String(err);
+        this.filter = { ...this.filter, pattern: undefined };
+        void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesFiltered', isFiltered(this.filter));
+        void vscode.window.showWarningMessage(`Goroutines: ${message[0].toUpperCase()}${message.slice(1)} The function filter was not applied.`);
+      }
+      if (ticket !== this.applying) return;
+    }
+    this.shown = m ? filterGroups(m.dump.groups, this.filter, matches) : [];
     if (this.view) {
       this.view.description = this.doc ? docName(this.doc.uri) : undefined;
       if (this.error) this.view.message = this.error;

@@ -1,6 +1,7 @@
 // Sets up the profile viewer: source links, line annotations, the custom editor and its commands.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { stopRegexWorker } from '../../profile/regexGuard.ts';
 import { registerGuarded } from '../commands/index.ts';
 import { LineAnnotations, TOGGLE_ANNOTATIONS_COMMAND } from '../lineAnnotations.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
@@ -37,7 +38,7 @@ export function setupProfileViewer(ctx: vscode.ExtensionContext, pctx: ProfilerC
       return undefined;
     },
   });
-  ctx.subscriptions.push(sourceLinks);
+  ctx.subscriptions.push(sourceLinks, { dispose: stopRegexWorker });
   registerGuarded(ctx, pctx.output, TOGGLE_ANNOTATIONS_COMMAND, () => annotations.toggle());
   registerGuarded(ctx, pctx.output, OPEN_PROFILE_COMMAND, async (uri?: vscode.Uri) => {
     const target =

@@ -6,7 +6,7 @@ import { diffProfiles } from '../../profile/diff.ts';
 import { ProfileError } from '../../profile/errors.ts';
 import { buildView as buildModelView, type ProfileView } from '../../profile/flame.ts';
 import { aggregateView } from '../../profile/top.ts';
-import type { Profile } from '../../profile/types.ts';
+import type { FilterMatchers, Profile } from '../../profile/types.ts';
 import type { CaptureInfo, ProfileHeader, ProfilePayload, ViewOptions } from '../../protocol.ts';
 
 export interface LoadedProfile {
@@ -28,6 +28,10 @@ export interface ViewMeta {
   capturesRoot?: string;
   /** The captured pod's node, when the cluster still knows the pod. */
   node?: string;
+  /** The options' focus / ignore / hide already matched off-thread (regexGuard.prepareFilterMatchers). */
+  matchers?: FilterMatchers;
+  /** Problems found before building, e.g. a filter expression that was stopped. */
+  warnings?: string[];
 }
 
 export function loadProfile(bytes: Uint8Array, name: string): LoadedProfile | { error: string } {
@@ -68,7 +72,7 @@ export function captureInfoFromPath(path: string | undefined, capturesRoot: stri
 }
 
 export function buildView(loaded: LoadedProfile, options: ViewOptions, base: LoadedProfile | undefined, meta: ViewMeta): BuiltView {
-  const warnings: string[] = [];
+  const warnings: string[] = [...(meta.warnings ?? [])];
   const profile = loaded.profile;
   const sampleIndex = options.sampleIndex >= 0 && options.sampleIndex < profile.sampleTypes.length ? options.sampleIndex : resolveSampleIndex(profile);
   const opts: ViewOptions = { ...options, sampleIndex };
@@ -76,7 +80,7 @@ export function buildView(loaded: LoadedProfile, options: ViewOptions, base: Loa
   if (base) diffProfiles(profile, base.profile, loaded.name, base.name);
   let view: ProfileView;
   try {
-    view = buildModelView(profile, opts, base?.profile);
+    view = buildModelView(profile, { ...opts, matchers: meta.matchers }, base?.profile);
   } catch (err) {
     if (!(err instanceof ProfileError) || err.kind !== 'bad-option' || !(opts.focus || opts.ignore || opts.hide)) throw err;
     warnings.push(`${err.message} The filters were not applied.`);

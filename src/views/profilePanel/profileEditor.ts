@@ -2,7 +2,10 @@
 // extension host) for the views' typed arrays, and answers the webview's requests.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { CaptureInfo, FromWebview, ToWebview, ViewOptions } from '../../protocol.ts';
+import { ProfileError } from '../../profile/errors.ts';
+import { prepareFilterMatchers, warmRegexWorker } from '../../profile/regexGuard.ts';
+import type { FilterMatchers } from '../../profile/types.ts';
+import { describeMessage, parseFromWebview, type CaptureInfo, type ToWebview, type ViewOptions } from '../../protocol.ts';
 import type { LineAnnotations } from '../lineAnnotations.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
 import { makeNonce, panelHtml } from './html.ts';
@@ -49,6 +52,8 @@ export class ProfileSession {
   }
 
   private node?: Promise<string | undefined>;
+  /** Counts sends, so a slow one (filters matching in the worker) does not overwrite a newer one. */
+  private sending = 0;
 
   /** The captured pod's node, looked up once (at most a few seconds). */
   private captureNode(): Promise<string | undefined> {
@@ -66,6 +71,7 @@ export class ProfileSession {
 
   /** Rebuilds the views for the current options and base, and sends them. */
   async send(): Promise<void> {
+    const ticket = ++this.sending;
     const node = await this.captureNode();
     const loaded = this.doc.loaded;
     if ('error' in loaded) {
@@ -74,7 +80,22 @@ export class ProfileSession {
     }
     try {
       const t0 = performance.now();
+      // The user's focus / ignore / hide run in a worker with a deadline: a runaway pattern is stopped with a
+      // message instead of freezing the extension host.
+      const warnings: string[] = [];
+      let matchers: FilterMatchers | undefined;
+      try {
+        matchers = await prepareFilterMatchers(this.base ? [loaded.profile, this.base.loaded.profile] : [loaded.profile], this.options);
+        if (ticket !== this.sending) return; // newer options arrived meanwhile: their send answers
+      } catch (err) {
+        if (ticket !== this.sending) return;
+        if (!(err instanceof ProfileError) || err.kind !== 'bad-option') throw err;
+        warnings.push(`${err.message[0].toUpperCase()}${err.message.slice(1)} The filters were not applied.`);
+        this.options = { ...this.options, focus: '', ignore: '', hide: '' };
+      }
       this.view = buildView(loaded, this.options, this.base?.loaded, {
+        matchers,
+        warnings,
         fileName: basename(this.doc.uri.fsPath),
         baseFileName: this.base ? basename(this.base.uri.fsPath) : undefined,
         capturesRoot: this.deps.capturesRoot?.(),
@@ -134,7 +155,13 @@ export class ProfileSession {
     await this.deps.sourceLinks.open(src.file, src.line, src.name);
   }
 
-  async handle(msg: FromWebview): Promise<void> {
+  /** Handles a message from the webview; anything that is not a well-formed FromWebview is dropped and logged. */
+  async handle(raw: unknown): Promise<void> {
+    const msg = parseFromWebview(raw);
+    if (!msg) {
+      this.deps.output.warn(`profile viewer: dropped a malformed message from the webview: ${describeMessage(raw)}`);
+      return;
+    }
     switch (msg.type) {
       case 'ready':
         // A webview that was hidden reloads; the views built before are still valid.
@@ -170,8 +197,6 @@ export class ProfileSession {
         }
         break;
       }
-      default:
-        console.warn('etcd Profiler: unknown webview message', msg);
     }
   }
 }
@@ -231,6 +256,7 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
       nonce: makeNonce(),
       title: basename(doc.uri.fsPath),
     });
+    void warmRegexWorker(); // filters run in a worker with a deadline: have one ready before the first
     const session = new ProfileSession(doc, panel, this.deps);
     this.sessions.add(session);
     this.activeSession = session;
@@ -241,7 +267,7 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
       this.sessions.delete(session);
       if (this.activeSession === session) this.activeSession = undefined;
     });
-    panel.webview.onDidReceiveMessage((msg: FromWebview) => {
+    panel.webview.onDidReceiveMessage((msg: unknown) => {
       session.handle(msg).catch((err) => this.deps.output.error(`profile viewer: ${err instanceof Error ? err.message : String(err)}`));
     });
   }
