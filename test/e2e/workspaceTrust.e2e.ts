@@ -111,6 +111,13 @@ test('an untrusted workspace cannot run its kubeconfig or weaken TLS; trusted, i
     const trust = session.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
     await trust.waitFor({ state: 'visible', timeout: 30_000 });
     await trust.click();
+    // The trust editor is a modal editor in this version: close it before using the side bar.
+    const modal = session.page.locator('.modal-editor-part');
+    for (let i = 0; i < 3 && (await modal.count()) > 0 && (await modal.first().isVisible()); i++) {
+      await session.page.keyboard.press('Escape');
+      await session.page.waitForTimeout(500);
+    }
+    await modal.first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
     await session.openProfilerView();
     // The Pods view lists the sandbox from the user's $KUBECONFIG: the workspace's kubeconfig setting is ignored.
     await session.waitForTreeItem('etcd-master-0', 90_000);
