@@ -114,7 +114,8 @@ test('an untrusted workspace cannot run its kubeconfig or weaken TLS; trusted, i
     // The trust editor is a modal editor in this version: close it before using the side bar.
     const modal = session.page.locator('.modal-editor-part');
     for (let i = 0; i < 3 && (await modal.count()) > 0 && (await modal.first().isVisible()); i++) {
-      await session.page.keyboard.press('Escape');
+      // Escape does not close it: its title bar's close button does.
+      await modal.first().locator('.codicon-close, .codicon-close-all').last().click().catch(() => session.page.keyboard.press('Escape'));
       await session.page.waitForTimeout(500);
     }
     await modal.first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
