@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { goal } from './goals.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -95,6 +96,8 @@ try {
     [node, cli, 'goroutines', dump], ['panicparse', '-parse=false', dump], runs, ppRuns,
     ['etcd-profiler goroutines', 'panicparse -parse=false']);
   console.log(`profile-model: top ${topMet ? 'meets' : 'does NOT meet'} its goal, goroutines ${grMet ? 'meets' : 'does NOT meet'} its goal; load average now ${loadavg()[0].toFixed(1)}`);
+  goal('profile-model: etcd-profiler top / go tool pprof -top, median wall ratio ≤ 0.25', topMet);
+  goal('profile-model: etcd-profiler goroutines / panicparse, median wall ratio ≤ 0.5', grMet);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
