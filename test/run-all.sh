@@ -292,22 +292,22 @@ built=1
 wanted lint && phase lint npm run --silent lint
 wanted build && { phase build npm run --silent build || built=0; }
 wanted package && { phase package npm run --silent package || built=0; }
-wanted unit && node_tests unit 180000 "test/unit/**/*.test.ts"
+wanted unit && node_tests unit 600000 "test/unit/**/*.test.ts"
 wanted sandbox && phase sandbox sandbox_go_tests
 
 if wants_any integration e2e hardening; then
   if start_sandbox; then
-    wanted integration && node_tests integration 240000 "test/integration/*.test.ts"
+    wanted integration && node_tests integration 600000 "test/integration/*.test.ts"
     if wanted e2e; then
       if ((built)); then
-        node_tests e2e 300000 "test/e2e/*.e2e.ts"
+        node_tests e2e 600000 "test/e2e/*.e2e.ts"
       else
         printf '\n==> e2e: not run, the extension did not build or package\n'
         record e2e 1 0
       fi
     fi
     if wanted hardening; then
-      NODE_TEST_FLAGS="--test-timeout=300000 --test-force-exit --test-reporter=spec --test-reporter-destination=stdout --test-reporter=$repo/test/counts-reporter.ts --test-reporter-destination=$logs/hardening.counts.json" \
+      NODE_TEST_FLAGS="--test-timeout=600000 --test-force-exit --test-reporter=spec --test-reporter-destination=stdout --test-reporter=$repo/test/counts-reporter.ts --test-reporter-destination=$logs/hardening.counts.json" \
         phase hardening bash test/hardening/run.sh
     fi
   else
