@@ -16,6 +16,7 @@ import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { startPortForward } from '../../src/cluster/portForward.ts';
+import { goal } from './goals.ts';
 import { adminConfig, createScriptPod, deletePod, sandboxInfo, SANDBOX_DIR, waitForPod } from '../integration/helpers/sandbox.ts';
 
 const SIZE = 100 * 1024 * 1024;
@@ -239,6 +240,7 @@ async function run(): Promise<void> {
       console.log(`  ratio forward/direct, client in its own process: ${ratio.toFixed(3)} (goal >= ${GOAL}: ${ratio >= GOAL ? 'met' : 'NOT met'})`);
       console.log(`  ratio forward/direct, client in this process:    ${ratioHere.toFixed(3)}`);
       if (kubectl) console.log(`  ratio kubectl port-forward/direct (reference):   ${(m.kubectlChild / m.directChild).toFixed(3)}; ours/kubectl ${(m.forwardChild / m.kubectlChild).toFixed(2)}`);
+      goal(`forward-throughput: forward/direct ratio ${ratio.toFixed(3)} ≥ ${GOAL}`, ratio >= GOAL);
     } finally {
       kubectl?.stop();
       await forward.stop();

@@ -12,6 +12,7 @@ import { cpus, homedir, loadavg } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { GoroutineGrouper, groupHere } from '../../src/profile/goroutineWorkerClient.ts';
+import { goal } from './goals.ts';
 
 const run = promisify(execFile);
 const ROUNDS = Number(process.env.GOROUTINE_BENCH_ROUNDS ?? 3);
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   console.log(`  ratio extension/panicparse: ${ratio.toFixed(2)} (goal <= 0.5: ${ratio <= 0.5 ? 'met' : 'NOT met'})`);
   console.log(`  calling thread's longest stall while grouping (medians): worker reading the file ${median(stalls).toFixed(0)} ms; text sent to the worker (unsaved dump) ${median(textStalls).toFixed(0)} ms + ${median(reads).toFixed(0)} ms getting the text; in-thread ${inThread.maxStallMs.toFixed(0)} ms (${inThread.ms.toFixed(0)} ms total)`);
   if (goroutines !== ppGoroutines) throw new Error(`goroutine counts differ: extension ${goroutines}, panicparse ${ppGoroutines}`);
+  goal(`goroutines: extension/panicparse median ratio ${ratio.toFixed(2)} ≤ 0.5`, ratio <= 0.5);
 }
 
 try {

@@ -7,12 +7,13 @@
 // set size). Runs alternate between the two tools so that changes in machine load hit both alike.
 // Inputs come from test/bench/gen/make-inputs.sh (built once into the cache). Environment:
 // BENCH_RUNS (default 3) runs of each top command; PANICPARSE_RUNS (default 1) runs of each
-// goroutines command, since panicparse needs tens of CPU seconds on 100k goroutines.
+// goroutines command, since panicparse needs tens of CPU seconds on 100k goroutines (0: not measured).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { goal } from './goals.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -91,10 +92,14 @@ try {
   const topMet = compare(`top ${big} (median of ${runs})`, 0.25,
     [node, cli, 'top', big], [go, 'tool', 'pprof', '-top', big], runs, runs,
     ['etcd-profiler top', 'go tool pprof -top'], goEnv);
-  const grMet = compare(`goroutines ${dump} (${runs} runs of ours, ${ppRuns} of panicparse)`, 0.5,
+  // PANICPARSE_RUNS=0 (CI) leaves this comparison out: Debian's panicparse needs 15 s on an idle machine and took
+  // 415 s at a load average of 18; goroutines.bench.ts holds the same goal against panicparse's library.
+  const grMet = ppRuns === 0 ? (console.log('goroutines vs the panicparse command: not measured (PANICPARSE_RUNS=0)'), true) : compare(`goroutines ${dump} (${runs} runs of ours, ${ppRuns} of panicparse)`, 0.5,
     [node, cli, 'goroutines', dump], ['panicparse', '-parse=false', dump], runs, ppRuns,
     ['etcd-profiler goroutines', 'panicparse -parse=false']);
   console.log(`profile-model: top ${topMet ? 'meets' : 'does NOT meet'} its goal, goroutines ${grMet ? 'meets' : 'does NOT meet'} its goal; load average now ${loadavg()[0].toFixed(1)}`);
+  goal('profile-model: etcd-profiler top / go tool pprof -top, median wall ratio ≤ 0.25', topMet);
+  if (ppRuns > 0) goal('profile-model: etcd-profiler goroutines / panicparse, median wall ratio ≤ 0.5', grMet);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,19 +1,28 @@
-// `npm run bench [-- NAME…]`: runs every test/bench/*.bench.ts (or those whose name contains one of
+// `npm run bench [-- [--strict] NAME…]`: runs every test/bench/*.bench.ts (or those whose name contains one of
 // the arguments) one after another, each in its own Node process, and passes their output through.
-// Exits non-zero when any bench failed. Benches print their own figures and goals.
+// Exits non-zero when any bench failed. Benches print their own figures and goals; with --strict a missed goal
+// fails its bench (BENCH_STRICT=1, see goals.ts), as CI runs them (test/run-all.sh's bench phase).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = import.meta.dirname;
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const strict = args.includes('--strict');
+const filters = args.filter((a) => a !== '--strict');
+const unknown = filters.filter((a) => a.startsWith('-'));
+if (unknown.length > 0) {
+  console.error(`unknown option ${unknown.join(', ')} (usage: npm run bench -- [--strict] [NAME…])`);
+  process.exit(2);
+}
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 
-if (benches.length === 0) {
-  console.error(`no bench matches ${filters.join(', ')}`);
+const unmatched = filters.filter((x) => !benches.some((f) => f.includes(x)));
+if (benches.length === 0 || unmatched.length > 0) {
+  console.error(`no bench matches ${(unmatched.length ? unmatched : filters).join(', ')}`);
   process.exit(2);
 }
 
@@ -22,7 +31,8 @@ for (const bench of benches) {
   console.log(`\n=== ${bench}`);
   const started = performance.now();
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [join(dir, bench)], { stdio: 'inherit' });
+    const env = strict ? { ...process.env, BENCH_STRICT: '1' } : process.env;
+    const child = spawn(process.execPath, [join(dir, bench)], { stdio: 'inherit', env });
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
     child.on('error', () => resolve(127));
   });
@@ -31,6 +41,6 @@ for (const bench of benches) {
   if (code !== 0) failed.push(bench);
 }
 if (failed.length > 0) {
-  console.log(`\nfailed: ${failed.join(', ')}`);
+  console.log(`\nfailed${strict ? ' (--strict: a missed goal fails its bench)' : ''}: ${failed.join(', ')}`);
   process.exitCode = 1;
 }

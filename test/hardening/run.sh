@@ -8,7 +8,9 @@ cd "$repo"
 export PATH="$repo/node_modules/.bin:$PATH"
 export HARDENING_RESULTS="${HARDENING_RESULTS:-$repo/test-results/hardening}"
 rm -f "$HARDENING_RESULTS/figures.jsonl" "$HARDENING_RESULTS/summary.txt"
-node --test --test-reporter=spec --test-concurrency=1 \
+# NODE_TEST_FLAGS: set by test/run-all.sh (per-test timeout, and a reporter that counts the results)
+# shellcheck disable=SC2086
+node --test ${NODE_TEST_FLAGS:---test-reporter=spec} --test-concurrency=1 \
   test/hardening/fuzz.test.ts test/hardening/hostile.test.ts test/hardening/faults.test.ts \
   test/hardening/load.test.ts test/hardening/keys.test.ts
 tests=$?

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -16,13 +17,21 @@ func TestListenAndDialInAnotherNetns(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces")
 	}
-	holder := exec.Command("unshare", "--net", "sh", "-c", "ip link set lo up; exec sleep 30")
+	holder := exec.Command("unshare", "--net", "sh", "-c", "ip link set lo up && echo up && exec sleep 30")
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = holder.Process.Kill(); _ = holder.Wait() }()
 	ns := fmt.Sprintf("/proc/%d/ns/net", holder.Process.Pid)
-	time.Sleep(200 * time.Millisecond) // lo up
+	// lo is up once the holder says so (a fixed sleep was too short on a loaded machine)
+	up := make([]byte, 3)
+	if _, err := io.ReadFull(out, up); err != nil || string(up) != "up\n" {
+		t.Fatalf("the namespace holder did not bring lo up: %q %v", up, err)
+	}
 
 	ln, err := listenInNetns(ns, "127.0.0.1:0")
 	if err != nil {
