@@ -180,6 +180,13 @@ test('the Top table shows every number whole at a 1000 px editor, plain and comp
     const plain = await cutNumbers(frame, 4);
     assert.ok(plain.checked >= 40, `numeric cells checked: ${plain.checked}`);
     assert.deepEqual(plain.cut, [], 'no number is cut off in the plain table');
+    // A location shortened in the middle keeps file and line, and shows the whole path on hover.
+    const shortened = frame.locator('vscode-data-grid-cell[grid-column="6"]', { hasText: '…' }).first();
+    const shown = (await shortened.innerText()).trim();
+    assert.match(shown, /…[^…]*\.go:\d+$/);
+    await shortened.hover();
+    const full = (await shortened.getAttribute('title')) ?? '';
+    assert.ok(full.startsWith('/') && !full.includes('…') && full.endsWith(shown.slice(shown.indexOf('…') + 1)), `hover shows ${full} for ${shown}`);
 
     await compareWithFile(session, frame, join(testdata, 'operator.allocs.pb.gz'));
     await frame.locator('.hd-key', { hasText: 'compared with' }).waitFor({ timeout: 30_000 });
