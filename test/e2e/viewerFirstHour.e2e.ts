@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { repoRoot, sandboxDir, sandboxInfo, startSession, type Session } from './harness.ts';
+import { repoRoot, sandboxDir, sandboxInfo, startSession } from './harness.ts';
 import { formatSize } from '../../src/views/captureFiles.ts';
-import { answerFileDialog, openProfile, setEditorWidth, viewerFrame, waitForSource } from './viewerSteps.ts';
+import { compareWithFile, openProfile, setEditorWidth, viewerFrame, waitForSource } from './viewerSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
 // page.evaluate callbacks run in Chromium; see browserGlobals.ts.
@@ -155,16 +155,6 @@ async function cutNumbers(frame: Frame, columns: number) {
     }
     return { checked, cut };
   }, columns);
-}
-
-/** "Compare with…" and a base file: through "Browse…" when the picker offers captures first. */
-async function compareWithFile(session: Session, frame: Frame, path: string): Promise<void> {
-  await frame.locator('vscode-button', { hasText: 'Compare with…' }).click();
-  const browse = session.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Browse…' }).first();
-  const input = session.page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 30_000 });
-  if (await browse.isVisible({ timeout: 3_000 }).catch(() => false)) await browse.click();
-  await answerFileDialog(session, path);
 }
 
 test('the Top table shows every number whole at a 1000 px editor, plain and compared', { timeout: 8 * 60_000 }, async () => {

@@ -91,3 +91,13 @@ export async function waitForSource(s: Session, fileName: string, line: number, 
     assert.fail(`expected ${fileName}:${line} to open; the active editor is ${last.title || '(none)'} at line ${last.line}`);
   }
 }
+
+/** "Compare with…" and a base file: through "Browse…" when the picker offers captures first. */
+export async function compareWithFile(session: Session, frame: Frame, path: string): Promise<void> {
+  await frame.locator('vscode-button', { hasText: 'Compare with…' }).click();
+  const browse = session.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Browse…' }).first();
+  const input = session.page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  if (await browse.isVisible({ timeout: 3_000 }).catch(() => false)) await browse.click();
+  await answerFileDialog(session, path);
+}
