@@ -3,6 +3,7 @@
 import type { ProfilePayload, ToWebview, ViewOptions } from '../src/protocol.ts';
 import { MAX_PATTERN_LENGTH } from '../src/protocol.ts';
 import { h, replaceChildren } from './dom.ts';
+import { deltaColor } from './flame/colors.ts';
 import { buildLayout, type FlameLayout } from './flame/layout.ts';
 import { FlameView } from './flame/flameView.ts';
 import { flameToSvg, flameToText } from './flame/svg.ts';
@@ -37,6 +38,7 @@ class App {
   private readonly headerHost = h('div', { class: 'header-host' });
   private readonly toolbarHost = h('div', { class: 'toolbar' });
   private readonly messages = h('div', { class: 'messages', attrs: { role: 'status' } });
+  private readonly legend = h('div', { class: 'legend', attrs: { hidden: '' } });
   private readonly searchShare = h('span', { class: 'search-share', attrs: { 'aria-live': 'polite' } });
   readonly flame: FlameView;
   private readonly top: TopView;
@@ -74,7 +76,7 @@ class App {
         if (id === 'flame') requestAnimationFrame(() => this.flame.drawNow());
       },
     );
-    replaceChildren(this.root, this.headerHost, this.toolbarHost, this.messages, this.tabs.element);
+    replaceChildren(this.root, this.headerHost, this.toolbarHost, this.legend, this.messages, this.tabs.element);
     // Built before the data arrives (the host is busy then): the components' first construction is the slow one.
     this.toolbarHost.classList.add('pending');
     this.renderToolbar({ sampleIndex: 0, granularity: 'functions', focus: '', ignore: '', hide: '' }, [], false);
@@ -84,7 +86,10 @@ class App {
       this.tabs.select(saved.tab);
     }
     this.flame.setTheme(readTheme());
-    watchTheme(() => this.flame.setTheme(readTheme()));
+    watchTheme(() => {
+      this.flame.setTheme(readTheme());
+      if (this.payload) this.renderLegend(this.payload);
+    });
     window.addEventListener('message', (e: MessageEvent<ToWebview>) => this.onMessage(e.data));
   }
 
@@ -125,6 +130,7 @@ class App {
       );
     }
     replaceChildren(this.messages, ...p.warnings.map((w) => h('div', { class: 'warning' }, w)));
+    this.renderLegend(p);
     this.flame.setData(this.layout, p.frames, p.header);
     const drawn = performance.now();
     // The other tabs are filled when first shown, so a large profile paints its flame graph first.
@@ -136,6 +142,31 @@ class App {
     requestAnimationFrame(() => {
       perf.painted = performance.now();
     });
+  }
+
+  /** In a comparison: what the colours mean. */
+  private renderLegend(p: ProfilePayload): void {
+    if (p.header.baseFileName === undefined) {
+      this.legend.setAttribute('hidden', '');
+      replaceChildren(this.legend);
+      return;
+    }
+    const theme = readTheme();
+    const swatch = (delta: number, text: string, cls: string) => {
+      const sw = h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+      // Colours through CSSOM (the CSP blocks style attributes), the same the flame graph draws.
+      sw.style.background = deltaColor(delta, Math.abs(delta) || 1, theme).fill;
+      return h('span', { class: `legend-item ${cls}` }, sw, text);
+    };
+    replaceChildren(
+      this.legend,
+      h('span', { class: 'legend-title' }, `This profile − ${p.header.baseFileName}:`),
+      swatch(1, 'red: grew', 'grew'),
+      swatch(-1, 'green: shrank', 'shrank'),
+      swatch(0, 'grey: unchanged', 'same'),
+      h('span', { class: 'legend-note' }, 'the stronger the colour, the larger the change for that frame; delta columns show it in numbers'),
+    );
+    this.legend.removeAttribute('hidden');
   }
 
   private refreshTab(tab: TabId): void {

@@ -34,6 +34,17 @@ export function parsePprofIndex(html: string): PprofIndexEntry[] {
   return [...entries.values()];
 }
 
+/**
+ * Why an entry is empty, for kinds that are off unless the process turns them on: block and mutex
+ * profiles count 0 until the process sets runtime.SetBlockProfileRate / SetMutexProfileFraction.
+ */
+export function offNote(e: PprofIndexEntry): string | undefined {
+  if (e.count !== 0) return undefined;
+  if (e.name === 'block') return 'the process has not called runtime.SetBlockProfileRate (etcd does not by default)';
+  if (e.name === 'mutex') return 'the process has not called runtime.SetMutexProfileFraction (etcd does when started with --enable-pprof), or nothing was contended yet';
+  return undefined;
+}
+
 function kindsOf(name: string): CaptureKindId[] {
   if (KINDS_BY_NAME[name]) return KINDS_BY_NAME[name];
   return CAPTURE_KINDS.some((k) => k.id === name) ? [name as CaptureKindId] : [];

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Frame } from 'playwright-core';
-import { repoRoot, sandboxDir, startSession, type Session } from './harness.ts';
+import { repoRoot, sandboxDir, startSession } from './harness.ts';
+import { answerFileDialog, compareWithFile, viewerFrame } from './viewerSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
 // page.evaluate callbacks run in Chromium; see browserGlobals.ts.
@@ -61,45 +61,6 @@ async function captureTwice(): Promise<{ pod: string; files: string[] }> {
     return { pod, files };
   } finally {
     pf.kill('SIGTERM');
-  }
-}
-
-/** The content frame of the profile viewer's webview (the one running our bundle). */
-async function viewerFrame(s: Session): Promise<Frame> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    for (const f of s.page.frames()) {
-      const ok = await f.evaluate(() => typeof (window as unknown as { __profileApp?: unknown }).__profileApp === 'object' && !!(window as unknown as { __profilePerf?: unknown }).__profilePerf).catch(() => false);
-      if (ok) return f;
-    }
-    await s.page.waitForTimeout(250);
-  }
-  throw new Error('the profile viewer webview did not render a profile');
-}
-
-/** Answers the simple file dialog (code-server has no native one) with a path. */
-async function answerFileDialog(s: Session, path: string): Promise<void> {
-  const input = s.page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 30_000 });
-  // The dialog first fills in its starting folder; typing before that would be overwritten.
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !(await input.inputValue()).startsWith('/')) await s.page.waitForTimeout(200);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    await input.fill(path);
-    await s.page.waitForTimeout(1000);
-    if ((await input.inputValue()) === path) break;
-  }
-  assert.equal(await input.inputValue(), path);
-  await input.press('Enter');
-  // Enter can land on the dialog's completion list instead; its OK button accepts the typed path.
-  const widget = s.page.locator('.quick-input-widget');
-  for (let attempt = 0; attempt < 3 && (await widget.isVisible()); attempt++) {
-    await s.page.waitForTimeout(1500);
-    if (!(await widget.isVisible())) break;
-    await s.screenshot(`e2e-file-dialog-${attempt}`);
-    const ok = widget.locator('.monaco-button', { hasText: /^OK$/ });
-    if (await ok.isVisible()) await ok.click();
-    else await input.press('Enter');
   }
 }
 
@@ -196,8 +157,7 @@ test('profile viewer: a sandbox capture opens, frames link to source, compare sh
 
     // Compare with the first capture.
     await f2.locator('vscode-panel-tab#tab-flame').click();
-    await f2.locator('vscode-button', { hasText: 'Compare with…' }).click();
-    await answerFileDialog(session, files[0]);
+    await compareWithFile(session, f2, files[0]);
     await f2.locator('.hd-key', { hasText: 'compared with' }).waitFor({ timeout: 30_000 });
     assert.match(await f2.locator('.profile-header').innerText(), /compared with\s+cpu-e2e-.*-0\.pb\.gz/);
     await f2.locator('vscode-button', { hasText: 'End compare' }).waitFor({ timeout: 10_000 });

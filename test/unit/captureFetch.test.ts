@@ -9,7 +9,7 @@ import { Profile } from 'pprof-format';
 import { fetchPprof, type HttpTarget } from '../../src/capture/fetch.ts';
 import { CAPTURE_KINDS, captureKind, capturePath } from '../../src/capture/kinds.ts';
 import { CaptureError, checkCaptureResponse } from '../../src/capture/validate.ts';
-import { parsePprofIndex } from '../../src/capture/pprofIndex.ts';
+import { offNote, parsePprofIndex } from '../../src/capture/pprofIndex.ts';
 import type { EtcdTls } from '../../src/cluster/etcdCerts.ts';
 import { startLocalEtcd, type LocalEtcd } from './helpers/localEtcd.ts';
 
@@ -107,6 +107,13 @@ describe('fetch over mutual TLS from a local etcd', () => {
     assert.deepEqual(byName.get('profile')!.kinds, ['cpu']);
     assert.deepEqual(byName.get('goroutine')!.kinds, ['goroutine', 'goroutine-debug1', 'goroutine-debug2']);
     assert.deepEqual(byName.get('cmdline')!.kinds, []);
+    // Block and mutex entries with a zero count are marked off, naming the call that turns them on.
+    for (const name of ['block', 'mutex']) {
+      const e = byName.get(name)!;
+      assert.equal(offNote(e) !== undefined, e.count === 0, `${name}: ${e.count}`);
+      assert.match(offNote({ ...e, count: 0 })!, name === 'block' ? /runtime\.SetBlockProfileRate/ : /runtime\.SetMutexProfileFraction/);
+    }
+    assert.equal(offNote({ ...byName.get('heap')!, count: 0 }), undefined);
     assert.throws(() => parsePprofIndex('<html><body>hello</body></html>'), /Not a \/debug\/pprof\/ index/);
   });
 

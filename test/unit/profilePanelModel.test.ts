@@ -8,6 +8,7 @@ import {
   buildView,
   captureInfoFromPath,
   defaultOptions,
+  emptyProfileHint,
   loadProfile,
   profileKind,
   sourceOf,
@@ -74,6 +75,52 @@ test('kinds from sample types', () => {
   assert.equal(profileKind(load('etcd.allocs.pb.gz').profile), 'allocs');
   assert.equal(profileKind(load('operator.goroutine.pb.gz').profile), 'goroutine');
   assert.match(profileKind(load('etcd.block.pb.gz').profile), /block/);
+});
+
+test('block and mutex told apart by the file name, else by the stacks', () => {
+  // Same sample and period types; a mutex profile's stacks end in the Unlock that woke a waiter.
+  assert.equal(profileKind(load('operator.block.pb.gz').profile), 'block');
+  assert.equal(profileKind(load('operator.mutex.pb.gz').profile), 'mutex');
+  assert.equal(profileKind(load('etcd.mutex.pb.gz').profile), 'mutex');
+  // The empty one: only its name can tell.
+  assert.equal(profileKind(load('etcd.block.pb.gz').profile), 'block or mutex');
+  assert.equal(profileKind(load('etcd.block.pb.gz').profile, 'etcd.block.pb.gz'), 'block');
+  assert.equal(profileKind(load('etcd.block.pb.gz').profile, 'mutex-2026-12-03T10-00-00Z.pb.gz'), 'mutex');
+  assert.equal(profileKind(load('etcd.block.pb.gz').profile, 'blocking.pb.gz'), 'block or mutex');
+});
+
+test('an empty block profile says what it is and why it is empty', () => {
+  const l = load('etcd.block.pb.gz');
+  const v = buildView(l, defaultOptions(l), undefined, { fileName: 'block-2026-12-03T10-00-00Z.pb.gz' });
+  assert.equal(v.payload.header.kind, 'block');
+  assert.equal(v.payload.warnings.length, 1);
+  assert.match(v.payload.warnings[0], /^This block profile has no samples: block profiling is off unless the process calls runtime\.SetBlockProfileRate \(etcd does not by default\)/);
+  assert.match(emptyProfileHint('mutex'), /runtime\.SetMutexProfileFraction/);
+  assert.match(emptyProfileHint('block or mutex'), /SetBlockProfileRate[\s\S]*SetMutexProfileFraction/);
+});
+
+test('a base from another pod or of another kind is warned about', () => {
+  const root = '/w/.profiles';
+  const heap = load('etcd.heap.pb.gz');
+  const allocs = load('etcd.allocs.pb.gz');
+  const same = buildView(heap, defaultOptions(heap), heap, {
+    fileName: 'heap-2026-12-03T10-05-00Z.pb.gz',
+    path: `${root}/sandbox/openshift-etcd/etcd-master-0/heap-2026-12-03T10-05-00Z.pb.gz`,
+    basePath: `${root}/sandbox/openshift-etcd/etcd-master-0/heap-2026-12-03T10-00-00Z.pb.gz`,
+    baseFileName: 'heap-2026-12-03T10-00-00Z.pb.gz',
+    capturesRoot: root,
+  });
+  assert.deepEqual(same.payload.warnings, []);
+  const other = buildView(heap, defaultOptions(heap), { ...allocs, name: 'allocs-2026-12-03T10-00-00Z.pb.gz' }, {
+    fileName: 'heap-2026-12-03T10-05-00Z.pb.gz',
+    path: `${root}/sandbox/openshift-etcd/etcd-master-0/heap-2026-12-03T10-05-00Z.pb.gz`,
+    basePath: `${root}/sandbox/openshift-etcd/etcd-master-1/allocs-2026-12-03T10-00-00Z.pb.gz`,
+    baseFileName: 'allocs-2026-12-03T10-00-00Z.pb.gz',
+    capturesRoot: root,
+  });
+  assert.equal(other.payload.warnings.length, 2);
+  assert.match(other.payload.warnings[0], /captured from openshift-etcd\/etcd-master-1, this profile from openshift-etcd\/etcd-master-0/);
+  assert.match(other.payload.warnings[1], /is an allocs profile, this one a heap profile/);
 });
 
 test('a text goroutine dump is refused with the model clear error', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlameData, FrameTable } from '../../src/protocol.ts';
-import { buildLayout, callersCallees, forEachVisible, hitTest, neighbour, searchShare, widestNodeOf } from '../../webview/flame/layout.ts';
+import { buildLayout, callersCallees, crumbPath, forEachVisible, hitTest, neighbour, searchShare, widestNodeOf } from '../../webview/flame/layout.ts';
 import { escapeXml, flameToSvg, flameToText } from '../../webview/flame/svg.ts';
 import { topRows, topToText } from '../../webview/views/topRows.ts';
 import { initialExpansion, treeRows } from '../../webview/views/treeRows.ts';
@@ -235,4 +235,10 @@ test('a comparison sorts the top table by the size of the delta, growth and shri
 test('a "more" row expands to every child of its parent', () => {
   const rows = treeRows(data, new Set([0]), 1, new Set([0]));
   assert.deepEqual(rows.map((r) => r.node), [1, 7]);
+});
+
+test('a long zoom path keeps its first and last steps on one line', () => {
+  assert.deepEqual(crumbPath(1), [0]);
+  assert.deepEqual(crumbPath(5), [0, 1, 2, 3, 4]);
+  assert.deepEqual(crumbPath(9), [0, -1, 6, 7, 8]);
 });

@@ -5,9 +5,10 @@ import { h, replaceChildren } from '../dom.ts';
 import { formatPercent, formatSigned, formatValue } from '../format.ts';
 import { css, deltaColor, mix, packageColors, textOn, type Theme } from './colors.ts';
 import { fitLabel } from './label.ts';
-import { ancestors, forEachVisible, hitTest, neighbour, searchShare, widestNodeOf, type FlameLayout } from './layout.ts';
+import { ancestors, CRUMB_TAIL, crumbPath, forEachVisible, hitTest, neighbour, searchShare, widestNodeOf, type FlameLayout } from './layout.ts';
 
 const ROW = 18;
+
 // Frames narrower than a CSS pixel are not drawn (nor their subtrees): they would not be seen apart.
 const MIN_WIDTH = 1;
 
@@ -39,6 +40,8 @@ export class FlameView {
   /** Flame orientation with fewer rows than the viewport: rows sit at the bottom. */
   private yOffset = 0;
   private drawnSize: [number, number] = [0, 0];
+  /** The node under the pointer at the first click of a possible double-click. */
+  private firstClick?: { node: number; at: number };
   /** Duration of the last draw in milliseconds, read by the benchmark. */
   lastDrawMs = 0;
   lastDrawnFrames = 0;
@@ -62,9 +65,12 @@ export class FlameView {
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
     this.canvas.addEventListener('mouseleave', () => this.setHover(-1, 0, 0));
     this.canvas.addEventListener('click', (e) => this.onClick(e));
+    // A double-click opens the frame under the pointer at its first click: that click zoomed, and what is
+    // under the pointer now may be another frame.
     this.canvas.addEventListener('dblclick', (e) => {
-      const i = this.nodeAt(e);
-      if (i > 0) this.events.openSource(this.layout!.data.frame[i]);
+      const i = this.firstClick && e.timeStamp - this.firstClick.at < 1000 ? this.firstClick.node : this.nodeAt(e);
+      this.firstClick = undefined;
+      if (i > 0 && this.layout) this.events.openSource(this.layout.data.frame[i]);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => {
@@ -184,7 +190,10 @@ export class FlameView {
   }
 
   private onClick(e: MouseEvent): void {
+    // The second click of a double-click does not zoom again: the double-click opens the first click's frame.
+    if (e.detail > 1) return;
     const i = this.nodeAt(e);
+    this.firstClick = { node: i, at: e.timeStamp };
     if (i < 0 || !this.layout) return;
     if (e.ctrlKey || e.metaKey) {
       if (i > 0) this.events.openSource(this.layout.data.frame[i]);
@@ -303,12 +312,21 @@ export class FlameView {
 
   private updateChrome(): void {
     if (!this.layout) return;
+    // One line, always: the canvas below must not move when the path grows (a double-click would land on
+    // another frame). Long paths keep their first and last steps; the middle is one "…" crumb.
     const path = [...ancestors(this.layout, this.zoom), this.zoom];
-    const items = path.map((i, k) =>
-      k === path.length - 1
-        ? h('span', { class: 'crumb current', attrs: { 'aria-current': 'true' } }, this.label(i))
-        : h('button', { class: 'crumb', on: { click: () => this.zoomTo(i) } }, this.label(i)),
-    );
+    const keep = crumbPath(path.length);
+    const items = keep.map((k) => {
+      if (k < 0) {
+        const hidden = path.slice(1, path.length - CRUMB_TAIL);
+        const parent = hidden[hidden.length - 1];
+        return h('button', { class: 'crumb more', title: hidden.map((i) => this.label(i)).join(' › '), on: { click: () => this.zoomTo(parent) } }, '…');
+      }
+      const i = path[k];
+      return k === path.length - 1
+        ? h('span', { class: 'crumb current', title: this.label(i), attrs: { 'aria-current': 'true' } }, this.label(i))
+        : h('button', { class: 'crumb', title: this.label(i), on: { click: () => this.zoomTo(i) } }, this.label(i));
+    });
     const sep = () => h('span', { class: 'crumb-sep', attrs: { 'aria-hidden': 'true' } }, '›');
     replaceChildren(this.crumbs, ...items.flatMap((el, k) => (k === 0 ? [el] : [sep(), el])));
     const i = this.selected;
@@ -317,8 +335,8 @@ export class FlameView {
     const loc = fr >= 0 && this.frames!.files[fr] ? rest.shift() : undefined;
     replaceChildren(
       this.details,
-      h('span', { class: 'detail-name' }, name),
-      loc ? h('a', { class: 'detail-loc', attrs: { href: '#', role: 'link' }, on: { click: (e) => (e.preventDefault(), this.events.openSource(fr)) } }, loc) : null,
+      h('span', { class: 'detail-name', title: name }, name),
+      loc ? h('a', { class: 'detail-loc', title: loc, attrs: { href: '#', role: 'link' }, on: { click: (e) => (e.preventDefault(), this.events.openSource(fr)) } }, loc) : null,
       h('span', { class: 'detail-values' }, rest.join(' · ')),
     );
   }

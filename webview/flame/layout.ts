@@ -43,6 +43,15 @@ export function scaleOf(l: FlameLayout, vp: Viewport): number {
   return c > 0 ? vp.width / c : 0;
 }
 
+/** Steps of the zoom path shown after the "…" of a long path. */
+export const CRUMB_TAIL = 3;
+
+/** Indexes into a zoom path of `n` steps of the crumbs to show; -1 is the "…" standing for the middle. */
+export function crumbPath(n: number): number[] {
+  if (n <= CRUMB_TAIL + 2) return Array.from({ length: n }, (_, k) => k);
+  return [0, -1, ...Array.from({ length: CRUMB_TAIL }, (_, k) => n - CRUMB_TAIL + k)];
+}
+
 export function ancestors(l: FlameLayout, i: number): number[] {
   const out: number[] = [];
   for (let p = l.parent[i]; p >= 0; p = l.parent[p]) out.push(p);

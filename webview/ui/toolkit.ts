@@ -134,6 +134,8 @@ export interface Column<Row> {
 export interface Grid<Row> {
   element: HTMLElement;
   setRows(rows: Row[]): void;
+  /** New `grid-template-columns` for the header and every row. */
+  setTemplate(templateColumns: string): void;
 }
 
 /**
@@ -144,7 +146,12 @@ export function dataGrid<Row extends object>(
   label: string,
   columns: Column<Row>[],
   templateColumns: string,
-  handlers: { onHeader?: (key: string) => void; onRow?: (row: Row, key: string, ev: MouseEvent) => void },
+  handlers: {
+    onHeader?: (key: string) => void;
+    onRow?: (row: Row, key: string, ev: MouseEvent) => void;
+    /** The tooltip of a cell (e.g. the full text of a shortened one), set when the pointer enters it. */
+    title?: (row: Row, key: string) => string | undefined;
+  },
 ): Grid<Row> {
   type Cell = HTMLElement & { columnDefinition?: { columnDataKey: string } | null; cellType?: string };
   const grid = document.createElement('vscode-data-grid') as HTMLElement & {
@@ -166,6 +173,15 @@ export function dataGrid<Row extends object>(
       if (row) handlers.onRow?.(row, key, ev);
     }
   });
+  grid.addEventListener('mouseover', (ev) => {
+    const cell = (ev.target as HTMLElement).closest?.('vscode-data-grid-cell') as Cell | null;
+    const key = cell?.columnDefinition?.columnDataKey;
+    const row = (cell?.parentElement as (HTMLElement & { rowData?: Row }) | null)?.rowData;
+    if (!cell || !key || !row || !handlers.title) return;
+    const t = handlers.title(row, key);
+    if (t) cell.title = t;
+    else cell.removeAttribute('title');
+  });
   grid.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Enter') return;
     const cell = (ev.target as HTMLElement).closest?.('vscode-data-grid-cell') as Cell | null;
@@ -178,6 +194,9 @@ export function dataGrid<Row extends object>(
     element: grid,
     setRows(rows) {
       grid.rowsData = rows;
+    },
+    setTemplate(templateColumns) {
+      if (grid.gridTemplateColumns !== templateColumns) grid.gridTemplateColumns = templateColumns;
     },
   };
 }

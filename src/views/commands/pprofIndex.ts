@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
 import { captureKind, type CaptureKindId } from '../../capture/kinds.ts';
-import { fetchPprofIndex } from '../../capture/pprofIndex.ts';
+import { fetchPprofIndex, offNote } from '../../capture/pprofIndex.ts';
 import { resolvePod } from '../podPicker.ts';
 import type { CommandFactory } from './index.ts';
 import { captureSettings, openCapture, runCapture } from './capture.ts';
@@ -29,12 +29,15 @@ export function openPprofIndex(forwards: ForwardRegistry): CommandFactory {
     type Item = vscode.QuickPickItem & { kindId?: CaptureKindId };
     const items = entries.flatMap((e): Item[] =>
       e.kinds.length
-        ? e.kinds.map((id) => ({
-            label: captureKind(id).label,
-            description: e.count !== undefined ? `${e.name}: ${e.count}` : e.name,
-            detail: `Capture ${captureKind(id).path}`,
-            kindId: id,
-          }))
+        ? e.kinds.map((id) => {
+            const off = offNote(e);
+            return {
+              label: captureKind(id).label,
+              description: e.count !== undefined ? `${e.name}: ${e.count}${off ? ' · off' : ''}` : e.name,
+              detail: off ? `Off, so a capture would be empty: ${off}.` : `Capture ${captureKind(id).path}`,
+              kindId: id,
+            };
+          })
         : [{ label: e.name, description: e.count !== undefined ? String(e.count) : '', detail: 'not a capture kind' }],
     );
     const pick = await vscode.window.showQuickPick(items, {

@@ -32,6 +32,8 @@ export interface ViewMeta {
   matchers?: FilterMatchers;
   /** Problems found before building, e.g. a filter expression that was stopped. */
   warnings?: string[];
+  /** The base's path, to warn when it comes from another pod. */
+  basePath?: string;
 }
 
 export function loadProfile(bytes: Uint8Array, name: string): LoadedProfile | { error: string } {
@@ -46,17 +48,52 @@ export function defaultOptions(loaded: LoadedProfile): ViewOptions {
   return { sampleIndex: resolveSampleIndex(loaded.profile), granularity: 'functions', focus: '', ignore: '', hide: '' };
 }
 
-/** What kind of profile this is, from its sample and period types. */
-export function profileKind(p: Profile): string {
+/**
+ * What kind of profile this is, from its sample and period types. Block and mutex profiles have the same
+ * types: the file name tells them apart (captures are named `block-…`/`mutex-…`), else the stacks do (a
+ * mutex profile's samples end in the Unlock that woke a waiter).
+ */
+export function profileKind(p: Profile, fileName?: string): string {
   const types = p.sampleTypes.map((t) => t.type);
   const has = (t: string) => types.includes(t);
   if (has('cpu') || (p.periodType?.type === 'cpu' && has('samples'))) return 'cpu';
   if (has('inuse_space') || has('alloc_space')) return p.defaultSampleType === 'alloc_space' ? 'allocs' : 'heap';
   if (has('goroutine') || p.periodType?.type === 'goroutine') return 'goroutine';
-  if (has('contentions') && p.periodType?.type === 'contentions') return types.includes('delay') ? 'block or mutex' : 'contentions';
-  if (has('contentions')) return 'block or mutex';
+  if (has('contentions')) return contentionKind(p, fileName) ?? (has('delay') ? 'block or mutex' : 'contentions');
   if (has('threadcreate')) return 'threadcreate';
   return types.join(', ') || 'profile';
+}
+
+function contentionKind(p: Profile, fileName: string | undefined): 'block' | 'mutex' | undefined {
+  const named = fileName ? /(?:^|[._-])(block|mutex)(?=[._-]|$)/.exec(fileName.toLowerCase())?.[1] : undefined;
+  if (named === 'block' || named === 'mutex') return named;
+  if (p.samples.length === 0) return undefined;
+  for (const s of p.samples) {
+    const loc = p.locations[s.locations[0]];
+    const fn = loc?.lines[0] ? p.functions[loc.lines[0].function]?.name : undefined;
+    if (fn && /(?:\.R?Unlock|^runtime\.unlock|_LostContended\w*)$/.test(fn)) return 'mutex';
+  }
+  return 'block';
+}
+
+/** Why a profile of this kind can be empty, and what to do about it. */
+export function emptyProfileHint(kind: string): string {
+  const block =
+    'block profiling is off unless the process calls runtime.SetBlockProfileRate (etcd does not by default), so an empty block profile is the usual answer. Set a rate in the program (e.g. runtime.SetBlockProfileRate(10000)) to record where goroutines wait on channels, selects, mutexes and wait groups.';
+  const mutex =
+    'mutex profiling is off unless the process calls runtime.SetMutexProfileFraction (etcd sets a fraction of 5 when started with --enable-pprof; other programs usually do not), or no lock was contended since it was turned on.';
+  switch (kind) {
+    case 'block':
+      return `This block profile has no samples: ${block}`;
+    case 'mutex':
+      return `This mutex profile has no samples: ${mutex}`;
+    case 'block or mutex':
+      return `This block or mutex profile has no samples: ${block} Likewise, ${mutex}`;
+    case 'cpu':
+      return 'This CPU profile has no samples: the process used (almost) no CPU while it was captured. Capture for longer, or while the process is under load.';
+    default:
+      return 'This profile has no samples for this sample type.';
+  }
 }
 
 /** `<captures>/<context>/<namespace>/<pod>/<file>` → context, namespace and pod. */
@@ -89,7 +126,7 @@ export function buildView(loaded: LoadedProfile, options: ViewOptions, base: Loa
   }
   const header: ProfileHeader = {
     fileName: meta.fileName,
-    kind: profileKind(profile),
+    kind: profileKind(profile, meta.fileName),
     sampleTypes: profile.sampleTypes.map((t) => ({ type: t.type, unit: t.unit })),
     unit: view.unit,
     total: view.total,
@@ -98,7 +135,11 @@ export function buildView(loaded: LoadedProfile, options: ViewOptions, base: Loa
     capture: withNode(captureInfoFromPath(meta.path, meta.capturesRoot), meta.node),
     baseFileName: meta.baseFileName,
   };
-  if (view.flame.cum.length <= 1) warnings.push(opts.focus || opts.ignore || opts.hide ? 'No samples left after the filters.' : 'This profile has no samples for this sample type.');
+  if (base) warnings.push(...baseWarnings({ path: meta.path, kind: header.kind }, { path: meta.basePath, kind: profileKind(base.profile, base.name), fileName: meta.baseFileName ?? base.name }, meta.capturesRoot));
+  if (view.flame.cum.length <= 1) {
+    const filtered = opts.focus || opts.ignore || opts.hide;
+    warnings.push(filtered ? 'No samples left after the filters.' : profile.samples.length === 0 ? emptyProfileHint(header.kind) : 'This profile has no samples for this sample type.');
+  }
   const frames = view.frames;
   const functions = functionIndex(profile);
   if (opts.granularity === 'functions') {
@@ -115,6 +156,27 @@ export function buildView(loaded: LoadedProfile, options: ViewOptions, base: Loa
     payload: { type: 'profile', header, options: opts, frames, flame: view.flame, top: view.top, warnings },
     functions,
   };
+}
+
+/** Warnings for a comparison whose base is another pod's or another kind's profile. */
+export function baseWarnings(
+  current: { path?: string; kind: string },
+  base: { path?: string; kind: string; fileName: string },
+  capturesRoot: string | undefined,
+): string[] {
+  const out: string[] = [];
+  const a = captureInfoFromPath(current.path, capturesRoot);
+  const b = captureInfoFromPath(base.path, capturesRoot);
+  if (a && b && (a.pod !== b.pod || a.namespace !== b.namespace || a.context !== b.context)) {
+    out.push(
+      `The base ${base.fileName} was captured from ${b.namespace}/${b.pod}, this profile from ${a.namespace}/${a.pod}: the difference includes how the two pods differ, not only change over time.`,
+    );
+  }
+  if (base.kind !== current.kind) {
+    const a = (k: string) => (/^[aeiou]/.test(k) ? `an ${k}` : `a ${k}`);
+    out.push(`The base ${base.fileName} is ${a(base.kind)} profile, this one ${a(current.kind)} profile: the difference mixes what the two kinds measure.`);
+  }
+  return out;
 }
 
 function withNode(info: CaptureInfo | undefined, node: string | undefined): CaptureInfo | undefined {

@@ -8,8 +8,10 @@ import type { FilterMatchers } from '../../profile/types.ts';
 import { describeMessage, parseFromWebview, type CaptureInfo, type ToWebview, type ViewOptions } from '../../protocol.ts';
 import type { LineAnnotations } from '../lineAnnotations.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
+import { listCaptureFiles } from '../captureFiles.ts';
+import { baseCandidates } from './compareBases.ts';
 import { makeNonce, panelHtml } from './html.ts';
-import { buildView, captureInfoFromPath, defaultOptions, loadProfile, sourceOf, type LoadedProfile, type BuiltView } from './model.ts';
+import { buildView, captureInfoFromPath, defaultOptions, loadProfile, profileKind, sourceOf, type LoadedProfile, type BuiltView } from './model.ts';
 
 export const PROFILE_VIEW_TYPE = 'etcdProfiler.profileViewer';
 
@@ -100,6 +102,7 @@ export class ProfileSession {
         baseFileName: this.base ? basename(this.base.uri.fsPath) : undefined,
         capturesRoot: this.deps.capturesRoot?.(),
         path: this.doc.uri.fsPath,
+        basePath: this.base?.uri.fsPath,
         node,
       });
       this.options = this.view.payload.options;
@@ -111,20 +114,55 @@ export class ProfileSession {
     }
   }
 
+  /**
+   * Asks for a base: the other captures of this kind in the captures folder (this pod's first, with times
+   * and sizes), then "Browse…" for any file. Undefined when the user cancels.
+   */
+  private async pickBase(): Promise<vscode.Uri | undefined> {
+    const loaded = this.doc.loaded;
+    const self = this.doc.uri.fsPath;
+    const root = this.deps.capturesRoot?.();
+    const kind = 'error' in loaded ? '' : profileKind(loaded.profile, basename(self));
+    const files = root ? await listCaptureFiles(root).catch(() => []) : [];
+    const candidates = baseCandidates(self, kind, files, root);
+    type Item = vscode.QuickPickItem & { path?: string; browse?: boolean };
+    const items: Item[] = [];
+    let group: boolean | undefined;
+    for (const c of candidates) {
+      if (c.samePod !== group) {
+        group = c.samePod;
+        items.push({ label: c.samePod ? 'Same pod' : 'Other pods', kind: vscode.QuickPickItemKind.Separator });
+      }
+      items.push({ label: c.fileName, description: c.description, path: c.path });
+    }
+    if (items.length) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: '$(folder-opened) Browse…', description: 'any profile file', browse: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Compare ${basename(self)} with a base`,
+      placeHolder: candidates.length ? `Other ${kind} captures, this pod's first, newest first: the base is subtracted from this profile` : `No other ${kind || 'profile'} captures in the captures folder: browse for a base`,
+      matchOnDescription: true,
+    });
+    if (!pick) return undefined;
+    if (pick.path) return vscode.Uri.file(pick.path);
+    return (
+      await vscode.window.showOpenDialog({
+        title: `Compare ${basename(self)} with a base profile`,
+        openLabel: 'Use as base',
+        defaultUri: vscode.Uri.file(dirname(self)),
+        filters: { Profiles: ['gz', 'pprof', 'prof'], 'All files': ['*'] },
+        canSelectMany: false,
+      })
+    )?.[0];
+  }
+
   async compare(baseUri?: vscode.Uri): Promise<void> {
     if ('error' in this.doc.loaded) return;
-    const uri =
-      baseUri ??
-      (
-        await vscode.window.showOpenDialog({
-          title: `Compare ${basename(this.doc.uri.fsPath)} with a base profile`,
-          openLabel: 'Use as base',
-          defaultUri: vscode.Uri.file(dirname(this.doc.uri.fsPath)),
-          filters: { Profiles: ['gz', 'pprof', 'prof'], 'All files': ['*'] },
-          canSelectMany: false,
-        })
-      )?.[0];
+    const uri = baseUri ?? (await this.pickBase());
     if (!uri) return;
+    if (uri.fsPath === this.doc.uri.fsPath) {
+      void vscode.window.showInformationMessage('That is this profile: pick an earlier capture as the base.');
+      return;
+    }
     const loaded = await readProfile(uri);
     if ('error' in loaded) {
       void vscode.window.showErrorMessage(loaded.error);
