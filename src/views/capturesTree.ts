@@ -13,6 +13,12 @@ export function capturesFolder(ctx: vscode.ExtensionContext): vscode.Uri {
   return vscode.Uri.file(resolveCapturesFolder(getConfig().get<string>(ConfigKey.capturesFolder), ws, ctx.globalStorageUri.fsPath));
 }
 
+function fileIcon(path: string): string {
+  if (/goroutine-debug[12]-/.test(basename(path)) || path.endsWith('.txt')) return 'list-tree';
+  if (path.endsWith('.trace')) return 'pulse';
+  return 'flame';
+}
+
 export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTreeNode>, vscode.Disposable {
   static readonly viewId = 'etcdProfiler.captures';
 
@@ -93,8 +99,8 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
     if (node.type === 'folder') {
       const item = new vscode.TreeItem(node.node.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `dir:${node.node.segments.join('/')}`;
-      item.iconPath = vscode.ThemeIcon.Folder;
-      item.resourceUri = vscode.Uri.joinPath(this.folder, ...node.node.segments);
+      // No resourceUri: VS Code would paint a git-ignored `.profiles` grey (the captures are the point here).
+      item.iconPath = new vscode.ThemeIcon('folder');
       item.contextValue = 'captureFolder';
       return item;
     }
@@ -102,7 +108,7 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
     const uri = vscode.Uri.file(file.path);
     const item = new vscode.TreeItem(basename(file.path), vscode.TreeItemCollapsibleState.None);
     item.id = `file:${file.path}`;
-    item.resourceUri = uri;
+    item.iconPath = new vscode.ThemeIcon(fileIcon(file.path));
     item.description = `${formatSize(file.size)} · ${new Date(file.mtimeMs).toLocaleString()}`;
     item.tooltip = file.path;
     item.contextValue = 'capture';

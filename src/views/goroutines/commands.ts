@@ -1,7 +1,9 @@
 // Commands of the Goroutines view and dumps: filters, open a dump, compare two dumps.
 import * as vscode from 'vscode';
+import { captureTitle } from '../../capture/save.ts';
 import { maybeGunzip } from '../../profile/decode.ts';
 import { diffGoroutineDumps, formatGoroutineDiff } from '../../profile/goroutineDiff.ts';
+import { counted } from '../../profile/units.ts';
 import type { GoroutineGrouper, GroupedDump } from '../../profile/goroutineWorkerClient.ts';
 import { listCaptureFiles } from '../captureFiles.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
@@ -13,7 +15,7 @@ export async function filterByState(view: GoroutinesView): Promise<void> {
   const m = view.current;
   if (!m) return;
   const current = view.currentFilter;
-  const picks = Object.entries(m.dump.states).map(([state, n]) => ({ label: state, description: `${n} goroutines`, picked: current.states.includes(state) }));
+  const picks = Object.entries(m.dump.states).map(([state, n]) => ({ label: state, description: counted(n, 'goroutine'), picked: current.states.includes(state) }));
   const chosen = await vscode.window.showQuickPick(picks, { canPickMany: true, title: 'Goroutines: show states (none: all)' });
   if (!chosen) return;
   view.setFilter({ ...current, states: chosen.map((c) => c.label) });
@@ -117,6 +119,10 @@ async function pickBase(current: vscode.Uri, pctx: ProfilerContext): Promise<vsc
   return (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Base goroutine dump', defaultUri: vscode.Uri.joinPath(current, '..') }))?.[0];
 }
 
+function dumpTitle(uri: vscode.Uri): string {
+  return (uri.scheme === 'file' ? captureTitle(uri.fsPath) : undefined) ?? docName(uri);
+}
+
 /** Compare Goroutine Dumps: `current` (default: the active or shown dump) against `base` (asked). */
 export async function compareDumps(
   deps: { models: GoroutineModels; grouper: GoroutineGrouper; view: GoroutinesView; diffs: DiffDocuments; pctx: ProfilerContext },
@@ -134,7 +140,10 @@ export async function compareDumps(
   );
   const diff = diffGoroutineDumps(b.dump, c.dump);
   const text = formatGoroutineDiff(diff, base.fsPath || docName(base), current.fsPath || docName(current));
-  const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: `/${docName(current)} vs ${docName(base)}.goroutines-diff`, query: String(Date.now()) });
+  // The tab title is the path's last segment: short names (`goroutines debug=2 · etcd-master-0 · 09:07`),
+  // no folders, no suffix (the language is set below).
+  const title = `${dumpTitle(current)} vs ${dumpTitle(base)}`.replace(/[/\\]/g, '_');
+  const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: `/${title}`, query: String(Date.now()) });
   deps.diffs.add(uri, text);
   let doc = await vscode.workspace.openTextDocument(uri);
   doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);

@@ -7,6 +7,7 @@ import type { GoroutineFrame, GoroutineGroup } from '../../profile/goroutines.ts
 import type { GroupedDump } from '../../profile/goroutineWorkerClient.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
 import { describeFilter, filterGroups, isFiltered, NO_FILTER, waitLabel, type GroupFilter } from './filters.ts';
+import { counted } from '../../profile/units.ts';
 import { ownFrame } from './languageFeatures.ts';
 import { docName, isGoroutineDump, type GoroutineModels } from './models.ts';
 
@@ -140,7 +141,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
       if (this.error) this.view.message = this.error;
       else if (m && isFiltered(this.filter)) {
         const n = this.shown.reduce((s, i) => s + m.dump.groups[i].count, 0);
-        this.view.message = `Filter ${describeFilter(this.filter)}: ${n} of ${m.dump.goroutines} goroutines, ${this.shown.length} of ${m.dump.groups.length} groups.`;
+        this.view.message = `Filter ${describeFilter(this.filter)}: ${n} of ${counted(m.dump.goroutines, 'goroutine')}, ${this.shown.length} of ${counted(m.dump.groups.length, 'group')}.`;
       } else this.view.message = undefined;
     }
     this.changed.fire(undefined);
@@ -162,9 +163,9 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     if (!m) return new vscode.TreeItem('');
     if (node.kind === 'summary') {
       const states = Object.entries(m.dump.states).map(([s, n]) => `${n} ${s}`).join(', ');
-      const item = new vscode.TreeItem(`${m.dump.goroutines} goroutines in ${m.dump.groups.length} groups`);
+      const item = new vscode.TreeItem(`${counted(m.dump.goroutines, 'goroutine')} in ${counted(m.dump.groups.length, 'group')}`);
       item.description = m.dump.format === 'debug=1' ? 'debug=1: no states or waits' : states;
-      item.tooltip = `${m.dump.format} dump, ${m.dump.goroutines} goroutines${m.dump.headerTotal >= 0 ? ` (header: total ${m.dump.headerTotal})` : ''}\n${states}\nGrouped in ${m.ms.toFixed(0)} ms ${m.inWorker ? 'in a worker thread' : 'in the extension host'}.`;
+      item.tooltip = `${m.dump.format} dump, ${counted(m.dump.goroutines, 'goroutine')}${m.dump.headerTotal >= 0 ? ` (header: total ${m.dump.headerTotal})` : ''}\n${states}\nGrouped in ${m.ms.toFixed(0)} ms ${m.inWorker ? 'in a worker thread' : 'in the extension host'}.`;
       item.iconPath = new vscode.ThemeIcon('pulse');
       item.contextValue = 'goroutineSummary';
       return item;
@@ -183,17 +184,18 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   private groupItem(g: GoroutineGroup, index: number): vscode.TreeItem {
     const wait = waitLabel(g.waitMinutes);
     const top = g.frames[0];
-    const own = ownFrame(g);
+    // The frame the row names is also the one whose location it shows.
+    const shownFrame = ownFrame(g) ?? top;
     const item = new vscode.TreeItem(`${g.count} × ${g.state}${wait ? `, ${wait}` : ''}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group-${index}-${g.count}-${g.state}-${top?.function ?? ''}`;
-    item.description = [own ?? top?.function ?? '(no frames)', top?.file ? `${shortFile(top.file)}:${top.line}` : ''].filter(Boolean).join('  ');
+    item.description = [shownFrame?.function ?? '(no frames)', shownFrame?.file ? `${shortFile(shownFrame.file)}:${shownFrame.line}` : ''].filter(Boolean).join('  ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${g.count}** goroutine${g.count === 1 ? '' : 's'} · \`${g.state}\`${wait ? ` · waiting ${wait}` : ''}${g.lockedToThread ? ` · ${g.lockedToThread} locked to thread` : ''}\n\n`);
     const lines = g.frames.slice(0, 12).map(frameLabel);
     if (g.frames.length > 12) lines.push(`… ${g.frames.length - 12} more frames`);
     if (g.createdBy) lines.push(`created by ${frameLabel(g.createdBy)}`);
     md.appendCodeblock(lines.join('\n'), 'text');
-    if (g.ids.length) md.appendMarkdown(`\ngoroutines ${g.ids.slice(0, 10).join(', ')}${g.ids.length > 10 ? ', …' : ''}`);
+    if (g.ids.length) md.appendMarkdown(`\ngoroutine${g.ids.length === 1 ? '' : 's'} ${g.ids.slice(0, 10).join(', ')}${g.ids.length > 10 ? ', …' : ''}`);
     item.tooltip = md;
     item.iconPath = new vscode.ThemeIcon(g.state === 'running' || g.state === 'runnable' ? 'play' : 'debug-pause');
     item.contextValue = 'goroutineGroup';

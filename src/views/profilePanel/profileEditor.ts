@@ -2,6 +2,7 @@
 // extension host) for the views' typed arrays, and answers the webview's requests.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { captureTitle } from '../../capture/save.ts';
 import type { CaptureInfo, FromWebview, ToWebview, ViewOptions } from '../../protocol.ts';
 import type { LineAnnotations } from '../lineAnnotations.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
@@ -118,13 +119,13 @@ export class ProfileSession {
       return;
     }
     this.base = { uri, loaded };
-    this.panel.title = `${basename(this.doc.uri.fsPath)} − ${basename(uri.fsPath)}`;
+    this.panel.title = `${tabTitle(this.doc.uri)} − ${tabTitle(uri)}`;
     await this.send();
   }
 
   async clearCompare(): Promise<void> {
     this.base = undefined;
-    this.panel.title = basename(this.doc.uri.fsPath);
+    this.panel.title = tabTitle(this.doc.uri);
     await this.send();
   }
 
@@ -174,6 +175,11 @@ export class ProfileSession {
         console.warn('etcd Profiler: unknown webview message', msg);
     }
   }
+}
+
+/** The tab title of a profile: `heap · etcd-master-0 · 09:07` for captures, else the file name. */
+export function tabTitle(uri: vscode.Uri): string {
+  return captureTitle(uri.fsPath) ?? basename(uri.fsPath);
 }
 
 function defaultOptionsFallback(): ViewOptions {
@@ -229,8 +235,10 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'profile.css')).toString(),
       nonce: makeNonce(),
-      title: basename(doc.uri.fsPath),
+      title: tabTitle(doc.uri),
     });
+    // Capture files are all named `<kind>-<UTC time>.pb.gz`: the tab says which pod and when instead.
+    panel.title = tabTitle(doc.uri);
     const session = new ProfileSession(doc, panel, this.deps);
     this.sessions.add(session);
     this.activeSession = session;
