@@ -5,9 +5,9 @@
 import * as vscode from 'vscode';
 import type { GoroutineFrame, GoroutineGroup } from '../../profile/goroutines.ts';
 import type { GroupedDump } from '../../profile/goroutineWorkerClient.ts';
+import { counted } from '../../profile/units.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
 import { describeFilter, filterGroups, isFiltered, NO_FILTER, waitLabel, type GroupFilter } from './filters.ts';
-import { counted } from '../../profile/units.ts';
 import { ownFrame } from './languageFeatures.ts';
 import { docName, isGoroutineDump, type GoroutineModels } from './models.ts';
 
@@ -43,6 +43,8 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   private filter: GroupFilter = NO_FILTER;
   private loading = 0;
   private editTimer?: ReturnType<typeof setTimeout>;
+  /** Name of a dump shown by `showFile` whose editor is not open yet. */
+  private pendingName?: string;
 
   constructor(models: GoroutineModels) {
     this.models = models;
@@ -98,6 +100,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   async show(doc: vscode.TextDocument): Promise<void> {
     const ticket = ++this.loading;
     this.doc = doc;
+    this.pendingName = undefined;
     if (this.view) this.view.message = `Grouping the goroutines of ${docName(doc.uri)}…`;
     try {
       const model = await vscode.window.withProgress({ location: { viewId: GOROUTINES_VIEW } }, () => this.models.get(doc));
@@ -111,6 +114,28 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     }
     void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', true);
     this.apply();
+  }
+
+  /**
+   * Shows the groups of a dump file whose text is still loading (Open Goroutine Dump on a large file): the view
+   * fills first, the text follows; `show(doc)` takes over when the editor opens.
+   */
+  async showFile(uri: vscode.Uri, model: Promise<GroupedDump>): Promise<void> {
+    const ticket = ++this.loading;
+    this.doc = undefined;
+    this.pendingName = docName(uri);
+    if (this.view) this.view.message = `Grouping the goroutines of ${this.pendingName}…`;
+    try {
+      const m = await model;
+      if (ticket !== this.loading) return;
+      this.model = m;
+      this.error = undefined;
+    } catch {
+      return; // the editor's turn (show) reports it
+    }
+    void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', true);
+    this.apply();
+    if (this.view && !this.doc) this.view.message = `Loading the text of ${this.pendingName}…`;
   }
 
   private clear(): void {
@@ -137,7 +162,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     const m = this.model;
     this.shown = m ? filterGroups(m.dump.groups, this.filter) : [];
     if (this.view) {
-      this.view.description = this.doc ? docName(this.doc.uri) : undefined;
+      this.view.description = this.doc ? docName(this.doc.uri) : this.pendingName;
       if (this.error) this.view.message = this.error;
       else if (m && isFiltered(this.filter)) {
         const n = this.shown.reduce((s, i) => s + m.dump.groups[i].count, 0);
@@ -207,6 +232,10 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   async revealGroup(index: number): Promise<void> {
     const m = this.model;
     const doc = this.doc;
+    if (m && !doc && this.pendingName) {
+      void vscode.window.showInformationMessage(`The text of ${this.pendingName} is still loading; try again in a moment.`);
+      return;
+    }
     if (!m || !doc) return;
     const line = m.index.groupLines[index];
     if (line === undefined || line < 0) {
