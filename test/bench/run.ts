@@ -6,7 +6,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = import.meta.dirname;
-const filters = process.argv.slice(2);
+// `--strict`: benches exit non-zero on a missed goal (passed on to each as the flag and BENCH_STRICT=1).
+const strict = process.argv.includes('--strict');
+const filters = process.argv.slice(2).filter((a) => a !== '--strict');
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -22,7 +24,10 @@ for (const bench of benches) {
   console.log(`\n=== ${bench}`);
   const started = performance.now();
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [join(dir, bench)], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [join(dir, bench), ...(strict ? ['--strict'] : [])], {
+      stdio: 'inherit',
+      env: strict ? { ...process.env, BENCH_STRICT: '1' } : process.env,
+    });
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
     child.on('error', () => resolve(127));
   });
