@@ -2,6 +2,7 @@
 // first; a click opens the file with `vscode.open` (the profile editor registers for the binary ones).
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
+import { captureDocumentUri } from './captureDocuments.ts';
 import { captureTree, formatSize, listCaptureFiles, resolveCapturesFolder, type CaptureFile, type CaptureFolderNode } from './captureFiles.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
 
@@ -112,7 +113,9 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
     item.description = `${formatSize(file.size)} · ${new Date(file.mtimeMs).toLocaleString()}`;
     item.tooltip = file.path;
     item.contextValue = 'capture';
-    item.command = { command: 'vscode.open', title: 'Open capture', arguments: [uri] };
+    // Dumps open under their title (kind · pod · time), like a fresh capture; profiles by their file.
+    const titled = file.path.endsWith('.txt') ? captureDocumentUri(file.path) : undefined;
+    item.command = { command: 'vscode.open', title: 'Open capture', arguments: [titled ?? uri] };
     return item;
   }
 

@@ -36,7 +36,7 @@ test('capture from the pods view: heap and goroutine dump of etcd-master-0, forw
     await session.screenshot('e2e-capture-heap');
 
     await session.contextMenu(await session.waitForTreeItem('etcd-master-0'), 'Capture', 'Goroutine Dump (debug=2)');
-    await session.waitForEditorTab(/goroutine-debug2-.*\.txt/, 90_000);
+    await session.waitForEditorTab(/^goroutines debug=2 · /, 90_000);
     assert.match(await session.activeEditorText(), /^goroutine \d+ \[/);
     await session.screenshot('e2e-capture-goroutine-debug2');
 

@@ -3,7 +3,7 @@
 // - the pod rows show their status, not cut off; the pod tooltip shows the pod-local pprof URL as text, no link;
 // - CPU profile from the context menu and from the palette behave alike (no duration asked), the countdown reads
 //   `etcd-master-1 · CPU profile · N s left` and the pod row shows a capturing marker;
-// - the capture's tab says kind, pod and time (`cpu · etcd-master-1 · 09:07`);
+// - the capture's tab says kind, pod and time (`cpu · etcd-master-1 · 09:07`, `goroutines debug=2 · <operator> · 09:07`);
 // - the Captures view's rows are not greyed out by git's ignored-file decoration;
 // - no "Your application running on port … is available" toast for the extension's own forwards;
 // - goroutine texts: "1 goroutine", a group row's function and location belong to the same frame, the breadcrumb
@@ -218,6 +218,10 @@ test('a new user\'s first hour: side bar, CPU flow, tab titles, captures, gorout
     }
     const dumps = filesUnder(join(workspace, '.profiles')).filter((f) => /goroutine-debug2-/.test(f)).sort();
     await waitFor('the second dump tab', 30_000, async () => ((await session.editorTabs()).filter((t) => /goroutine/.test(t)).length >= 3 ? true : undefined));
+    const dumpTabs = (await session.editorTabs()).filter((t) => /goroutine/.test(t) && !t.startsWith('operator.goroutine'));
+    const titled = new RegExp(`^goroutines debug=2 · ${operator} · \\d\\d:\\d\\d`);
+    check(dumpTabs.length === 2 && dumpTabs.every((t) => titled.test(t)), `3: the goroutine dump tabs are titled ${JSON.stringify(dumpTabs)}`);
+    await session.screenshot('e2e-first-hour-dump-tabs');
     await session.runCommand('etcd Profiler: Compare Goroutine Dumps…');
     await session.pickQuickItem(basename(dumps[0]));
     const diffTab = await waitFor('the diff tab', 60_000, async () => (await session.editorTabs()).find((t) => / vs /.test(t)));

@@ -9,7 +9,9 @@ import type { PodTarget } from '../../cluster/pods.ts';
 import { capture, type CaptureMethod, type CaptureResult } from '../../capture/capture.ts';
 import { CAPTURE_KINDS, captureKind, type CaptureKind, type CaptureKindId } from '../../capture/kinds.ts';
 import { CaptureError } from '../../capture/validate.ts';
+import { captureDocumentUri } from '../captureDocuments.ts';
 import { getConfig } from '../config.ts';
+import { GOROUTINE_LANGUAGE } from '../goroutines/models.ts';
 import { resolvePod } from '../podPicker.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import type { CommandFactory } from './index.ts';
@@ -51,7 +53,10 @@ async function pickKind(seconds: number): Promise<CaptureKind | undefined> {
 export async function openCapture(result: Pick<CaptureResult, 'file' | 'kind'>): Promise<void> {
   const uri = vscode.Uri.file(result.file);
   if (result.kind.format === 'text') {
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+    // Titled by kind, pod and time (etcd-capture: URI over the same file).
+    let doc = await vscode.workspace.openTextDocument(captureDocumentUri(result.file) ?? uri);
+    if (doc.languageId !== GOROUTINE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
+    await vscode.window.showTextDocument(doc, { preview: false });
   } else if (result.kind.format === 'profile') {
     await vscode.commands.executeCommand('vscode.open', uri);
   } else {

@@ -5,6 +5,7 @@ import { maybeGunzip } from '../../profile/decode.ts';
 import { diffGoroutineDumps, formatGoroutineDiff } from '../../profile/goroutineDiff.ts';
 import { counted } from '../../profile/units.ts';
 import type { GoroutineGrouper, GroupedDump } from '../../profile/goroutineWorkerClient.ts';
+import { fileOf } from '../captureDocuments.ts';
 import { listCaptureFiles } from '../captureFiles.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { compilePattern, type GroupFilter } from './filters.ts';
@@ -110,18 +111,20 @@ async function load(uri: vscode.Uri, models: GoroutineModels, grouper: Goroutine
 
 async function pickBase(current: vscode.Uri, pctx: ProfilerContext): Promise<vscode.Uri | undefined> {
   type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const seen = new Set<string>([current.toString()]);
+  // Seen by file: a capture open under its title (etcd-capture:) is the same as its file in the captures list.
+  const key = (uri: vscode.Uri) => fileOf(uri) ?? uri.toString();
+  const seen = new Set<string>([key(current)]);
   const picks: Pick[] = [];
   for (const d of vscode.workspace.textDocuments) {
-    if (!isGoroutineDump(d) || seen.has(d.uri.toString())) continue;
-    seen.add(d.uri.toString());
-    picks.push({ label: docName(d.uri), description: 'open', detail: d.uri.fsPath, uri: d.uri });
+    if (!isGoroutineDump(d) || seen.has(key(d.uri))) continue;
+    seen.add(key(d.uri));
+    picks.push({ label: docName(d.uri), description: 'open', detail: fileOf(d.uri) ?? d.uri.toString(), uri: d.uri });
   }
   try {
     for (const f of await listCaptureFiles(pctx.captures.root.fsPath)) {
       const uri = vscode.Uri.file(f.path);
-      if (!/goroutine-debug[12]/.test(f.path) || seen.has(uri.toString())) continue;
-      seen.add(uri.toString());
+      if (!/goroutine-debug[12]/.test(f.path) || seen.has(key(uri))) continue;
+      seen.add(key(uri));
       picks.push({ label: f.segments[f.segments.length - 1], description: f.segments.slice(0, -1).join('/'), detail: f.path, uri });
     }
   } catch {
@@ -131,11 +134,13 @@ async function pickBase(current: vscode.Uri, pctx: ProfilerContext): Promise<vsc
   const chosen = await vscode.window.showQuickPick(picks, { title: `Compare ${docName(current)} with an earlier dump (the base)`, matchOnDescription: true, matchOnDetail: true });
   if (!chosen) return undefined;
   if (chosen.uri) return chosen.uri;
-  return (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Base goroutine dump', defaultUri: vscode.Uri.joinPath(current, '..') }))?.[0];
+  const file = fileOf(current);
+  const near = file ? vscode.Uri.joinPath(vscode.Uri.file(file), '..') : undefined;
+  return (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Base goroutine dump', defaultUri: near }))?.[0];
 }
 
 function dumpTitle(uri: vscode.Uri): string {
-  return (uri.scheme === 'file' ? captureTitle(uri.fsPath) : undefined) ?? docName(uri);
+  return (uri.scheme === 'file' ? captureTitle(uri.fsPath) : undefined) ?? docName(uri); // etcd-capture: the path is the title
 }
 
 /** Compare Goroutine Dumps: `current` (default: the active or shown dump) against `base` (asked). */
@@ -154,7 +159,7 @@ export async function compareDumps(
     Promise.all([load(base, deps.models, deps.grouper), load(current, deps.models, deps.grouper)]),
   );
   const diff = diffGoroutineDumps(b.dump, c.dump);
-  const text = formatGoroutineDiff(diff, base.fsPath || docName(base), current.fsPath || docName(current));
+  const text = formatGoroutineDiff(diff, fileOf(base) ?? docName(base), fileOf(current) ?? docName(current));
   // The tab title is the path's last segment: short names (`goroutines debug=2 · etcd-master-0 · 09:07`),
   // no folders, no suffix (the language is set below).
   const title = `${dumpTitle(current)} vs ${dumpTitle(base)}`.replace(/[/\\]/g, '_');
@@ -164,6 +169,6 @@ export async function compareDumps(
   doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
   await vscode.window.showTextDocument(doc, { preview: false });
   const k = diff.counts;
-  deps.pctx.output.info(`Compared ${current.fsPath} with ${base.fsPath}: ${diff.before} → ${diff.after} goroutines; ${k.grew} grew, ${k.shrank} shrank, ${k.appeared} appeared, ${k.vanished} vanished`);
+  deps.pctx.output.info(`Compared ${fileOf(current) ?? docName(current)} with ${fileOf(base) ?? docName(base)}: ${diff.before} → ${diff.after} goroutines; ${k.grew} grew, ${k.shrank} shrank, ${k.appeared} appeared, ${k.vanished} vanished`);
   return uri;
 }
