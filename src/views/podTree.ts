@@ -109,8 +109,8 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
   private readonly discoveries = new Map<string, Promise<Discovery>>();
   private readonly decorators = new Set<PodDecorator>();
   private readonly logged = new Set<string>();
-  /** Pods with a capture running (key `context/namespace/pod`) and what the row says about it. */
-  private readonly capturing = new Map<string, string>();
+  /** Pods with captures running (key `context/namespace/pod`), by capture kind, and what the row says. */
+  private readonly capturing = new Map<string, Map<string, string>>();
   private state: PodsViewState = 'loading';
   private timer: ReturnType<typeof setInterval> | undefined;
   private watch: { key: string; stop: () => void } | undefined;
@@ -158,11 +158,14 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     });
   }
 
-  /** Marks a pod's row while a capture runs (`text`, e.g. `CPU profile · 14 s left`); undefined clears it. */
-  setCapturing(pod: PodTarget, text: string | undefined): void {
+  /** Marks a pod's row while a capture of `kind` runs (`text`, e.g. `CPU profile · 14 s left`); undefined clears it. */
+  setCapturing(pod: PodTarget, kind: string, text: string | undefined): void {
     const key = `${pod.context}/${pod.namespace}/${pod.name}`;
-    if (text === undefined) this.capturing.delete(key);
-    else this.capturing.set(key, text);
+    const running = this.capturing.get(key) ?? new Map<string, string>();
+    if (text === undefined) running.delete(kind);
+    else running.set(kind, text);
+    if (running.size) this.capturing.set(key, running);
+    else this.capturing.delete(key);
     this.changed.fire(undefined);
   }
 
@@ -326,7 +329,8 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.None);
     item.id = `pod:${p.context}/${p.namespace}/${p.name}`;
     const extra = [...this.decorators].map((d) => d.decorate(toPodTarget(p))).filter((x) => x !== undefined);
-    const capturing = this.capturing.get(`${p.context}/${p.namespace}/${p.name}`);
+    const running = this.capturing.get(`${p.context}/${p.namespace}/${p.name}`);
+    const capturing = running && [...running.values()].join(' · ');
     // The row stays short enough for the default side bar width: status first, then markers (a capture
     // running, forwards); node and endpoint are in the tooltip.
     item.description = [capturing ? `● ${capturing}` : statusText(p), ...extra.map((x) => x.description).filter(Boolean)].join(' · ');

@@ -78,7 +78,7 @@ export async function runCapture(
   const kubeConfig = pctx.kube.kubeConfigFor(target.context);
   const folder = pctx.captures.root.fsPath;
   const line = (text: string) => `${target.name} · ${kind.label} · ${text}`;
-  pctx.pods.setCapturing(target, kind.timed ? `${kind.label} · ${seconds} s` : kind.label);
+  pctx.pods.setCapturing(target, kind.id, kind.timed ? `${kind.label} · ${seconds} s` : kind.label);
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, cancellable: true },
@@ -107,7 +107,7 @@ export async function runCapture(
                 const done = Math.round(((seconds - p.secondsLeft) / seconds) * 100);
                 progress.report({ message: line(`${p.secondsLeft} s left`), increment: Math.max(0, done - shown) });
                 shown = Math.max(shown, done);
-                pctx.pods.setCapturing(target, `${kind.label} · ${p.secondsLeft} s left`);
+                pctx.pods.setCapturing(target, kind.id, `${kind.label} · ${p.secondsLeft} s left`);
               } else {
                 progress.report({ message: line(lowerFirst(p.message)) });
               }
@@ -125,7 +125,7 @@ export async function runCapture(
     }
     throw err;
   } finally {
-    pctx.pods.setCapturing(target, undefined);
+    pctx.pods.setCapturing(target, kind.id, undefined);
     pctx.captures.refresh();
   }
 }
