@@ -119,8 +119,8 @@ test('a new user\'s first hour: side bar, CPU flow, tab titles, captures, gorout
 
     // Defect 6: the palette does the same (no duration asked).
     await session.runCommand('etcd Profiler: Capture…');
-    await session.pickQuickItem(/etcd-master-2/).catch(() => undefined); // asked only when no pod is selected
-    await session.pickQuickItem(/^CPU profile/);
+    await session.pickQuickItem(/etcd-master-2/);
+    await session.pickQuickItem(/CPU profile/);
     const palette = await waitFor('the palette CPU countdown', 30_000, async () => {
       const input = session.page.locator('.quick-input-widget');
       if (await input.isVisible()) {
@@ -131,6 +131,7 @@ test('a new user\'s first hour: side bar, CPU flow, tab titles, captures, gorout
     });
     check(palette !== 'asked', '6: the palette asked for a duration, the context menu does not');
     if (palette === 'asked') await session.page.keyboard.press('Escape');
+    else await waitFor('the palette capture\'s tab', 90_000, async () => ((await session.editorTabs()).filter((t) => /cpu/i.test(t)).length >= 2 ? true : undefined));
 
     // Defect 7: the Captures view is readable (not painted as git-ignored).
     await setPaneExpanded(session, 'Captures', true);
