@@ -87,18 +87,16 @@ sleep 1
 show_sandbox_log
 
 mkdir -p "$demo_dir/user-data/User" "$demo_dir/extensions"
-cat >"$demo_dir/user-data/User/settings.json" <<'JSON'
-{
-  "security.workspace.trust.enabled": false,
-  "workbench.startupEditor": "none",
-  "workbench.secondarySideBar.defaultVisibility": "hidden",
-  "chat.disableAIFeatures": true,
-  "telemetry.telemetryLevel": "off",
-  "update.mode": "none",
-  "extensions.autoCheckUpdates": false,
-  "extensions.autoUpdate": false
-}
-JSON
+# A fresh captures folder per run: the sandbox's pods have the same names every run, and captures of an earlier
+# run's pods would look like this run's. Kept after the demo stops (its path is printed below).
+captures="$(mktemp -d /tmp/etcd-profiler-demo-captures.XXXXXX)"
+# The settings the end-to-end tests use too (scripts/code-server-settings.json), plus the captures folder.
+"$repo/node_modules/node/bin/node" -e '
+  const fs = require("fs");
+  const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  s["etcdProfiler.capturesFolder"] = process.argv[2];
+  fs.writeFileSync(process.argv[3], JSON.stringify(s, null, 2));
+' "$repo/scripts/code-server-settings.json" "$captures" "$demo_dir/user-data/User/settings.json"
 dirs=(--user-data-dir "$demo_dir/user-data" --extensions-dir "$demo_dir/extensions")
 say "installing $vsix into code-server"
 PATH="$(dirname "$node24"):$PATH" "$node24" "$entry" "${dirs[@]}" --install-extension "$vsix" >/dev/null
@@ -125,6 +123,7 @@ cat <<EOF
     VS Code (code-server):  http://127.0.0.1:$port/
     password:               $password
     kubeconfig:             $SANDBOX_DATA_DIR/kubeconfig  (kubectl --kubeconfig $SANDBOX_DATA_DIR/kubeconfig get pods -A)
+    captures:               $captures  (this run's only; kept when the demo stops)
   Open the etcd Profiler icon in the activity bar. On a remote machine: ssh -L $port:127.0.0.1:$port <host>
   Press Ctrl-C to stop code-server and the sandbox.
 EOF

@@ -1,5 +1,6 @@
 // Wiring only: create the services, register the views and the command table.
 import * as vscode from 'vscode';
+import { CaptureFileSystem } from './views/captureDocuments.ts';
 import { CapturesTreeProvider } from './views/capturesTree.ts';
 import { createRegisterCommand } from './views/commands/index.ts';
 import { addKubeconfig } from './views/commands/addKubeconfig.ts';
@@ -25,6 +26,7 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   const pods = PodTreeProvider.setup(ctx, kube, output);
   const captures = CapturesTreeProvider.setup(ctx, output);
   const pctx: ProfilerContext = { output, kube, pods, captures };
+  CaptureFileSystem.register(ctx, () => captures.root.fsPath);
 
   const registerCommand = createRegisterCommand(ctx, pctx);
   registerCommand('etcdProfiler.refresh', refresh);

@@ -88,3 +88,45 @@ export async function saveAtomically(file: string, data: Uint8Array, options: { 
   }
   return target;
 }
+
+const KIND_TITLES: Record<string, string> = {
+  cpu: 'cpu',
+  heap: 'heap',
+  allocs: 'allocs',
+  goroutine: 'goroutine',
+  'goroutine-debug1': 'goroutines debug=1',
+  'goroutine-debug2': 'goroutines debug=2',
+  block: 'block',
+  mutex: 'mutex',
+  threadcreate: 'threadcreate',
+  trace: 'trace',
+};
+const CAPTURE_NAME = /^([a-z]+(?:-debug[12])?)-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)(?:-\d+)?(?:\.pb\.gz|\.txt|\.trace)$/;
+
+/** Kind and time of a file named by `captureFilePath` (`heap-2026-11-26T11-05-12Z.pb.gz`), else undefined. */
+export function parseCaptureFileName(name: string): { kind: string; time: Date } | undefined {
+  const m = CAPTURE_NAME.exec(name);
+  if (!m || !(m[1] in KIND_TITLES)) return undefined;
+  const [date, clock] = m[2].slice(0, -1).split('T');
+  const time = new Date(`${date}T${clock.replace(/-/g, ':')}Z`);
+  return Number.isNaN(time.getTime()) ? undefined : { kind: m[1], time };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A tab title for a capture file: `heap · etcd-master-0 · 09:07` (local time; the date too when not today),
+ * from the file's name and its folder (the pod, in the `<context>/<namespace>/<pod>/` layout). Undefined for
+ * files not named like captures.
+ */
+export function captureTitle(file: string, now = new Date()): string | undefined {
+  const parts = file.split(/[\\/]/);
+  const parsed = parseCaptureFileName(parts[parts.length - 1]);
+  const pod = parts[parts.length - 2];
+  if (!parsed || !pod) return undefined;
+  const t = parsed.time;
+  const sameDay = t.getFullYear() === now.getFullYear() && t.getMonth() === now.getMonth() && t.getDate() === now.getDate();
+  const clock = `${pad(t.getHours())}:${pad(t.getMinutes())}`;
+  const when = sameDay ? clock : `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${clock}`;
+  return `${KIND_TITLES[parsed.kind]} · ${pod} · ${when}`;
+}

@@ -136,3 +136,44 @@ export function fileLineSpan(lineText: string): FileLineSpan | undefined {
   if (!m || m[1].includes('\t')) return undefined;
   return { start, end: start + field.length, file: m[1], line: Number(m[2]) };
 }
+
+/** A stretch of consecutive blocks of one group: what the outline and the breadcrumb show for those lines. */
+export interface OutlineRun {
+  group: number;
+  /** First line of the first block, last line of the last block (0-based). */
+  start: number;
+  end: number;
+}
+
+/**
+ * Outline entries that never claim another goroutine's lines: consecutive blocks of the same group (`blockGroup[b]`,
+ * -1 for none) merge into one run. A dump's goroutines of one state or group are spread through the text, so an
+ * entry spanning from a group's first to its last goroutine would cover others (the breadcrumb then named the wrong
+ * state). When there are more than `maxRuns`, only each group's first block is listed.
+ */
+export function outlineRuns(index: Pick<GoroutineIndex, 'starts' | 'ends' | 'groupLines'>, blockGroup: Int32Array, maxRuns = 20_000): OutlineRun[] {
+  const runs: OutlineRun[] = [];
+  for (let b = 0; b < index.starts.length; b++) {
+    const g = blockGroup[b];
+    if (g < 0) continue;
+    const last = runs[runs.length - 1];
+    // Merged only when directly consecutive: the previous block of the text is the run's last.
+    if (last && last.group === g && b > 0 && blockGroup[b - 1] === g && last.end === index.ends[b - 1]) last.end = index.ends[b];
+    else runs.push({ group: g, start: index.starts[b], end: index.ends[b] });
+    if (runs.length > maxRuns) break;
+  }
+  if (runs.length <= maxRuns) return runs;
+  const firsts: OutlineRun[] = [];
+  index.groupLines.forEach((line, group) => {
+    if (line < 0) return;
+    let lo = 0;
+    let hi = index.starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (index.starts[mid] > line) hi = mid - 1;
+      else if (index.ends[mid] < line) lo = mid + 1;
+      else return void firsts.push({ group, start: index.starts[mid], end: index.ends[mid] });
+    }
+  });
+  return firsts.sort((a, b) => a.start - b.start);
+}

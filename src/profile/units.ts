@@ -147,3 +147,8 @@ export function selectOutputUnit(values: Iterable<number>, total: number, sample
   if (minUnit !== maxUnit && min * 100 < max) [, unit] = scale(100 * min, sampleUnit, 'minimum');
   return unit !== '' ? unit : sampleUnit;
 }
+
+/** `1 goroutine`, `3 goroutines`: a count with its noun in the right number (English `-s` plurals). */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

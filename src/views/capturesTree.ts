@@ -2,6 +2,7 @@
 // first; a click opens the file with `vscode.open` (the profile editor registers for the binary ones).
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
+import { captureDocumentUri } from './captureDocuments.ts';
 import { captureTree, formatSize, listCaptureFiles, resolveCapturesFolder, type CaptureFile, type CaptureFolderNode } from './captureFiles.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
 
@@ -11,6 +12,12 @@ export type CaptureTreeNode = { type: 'folder'; node: CaptureFolderNode } | { ty
 export function capturesFolder(ctx: vscode.ExtensionContext): vscode.Uri {
   const ws = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
   return vscode.Uri.file(resolveCapturesFolder(getConfig().get<string>(ConfigKey.capturesFolder), ws, ctx.globalStorageUri.fsPath));
+}
+
+function fileIcon(path: string): string {
+  if (/goroutine-debug[12]-/.test(basename(path)) || path.endsWith('.txt')) return 'list-tree';
+  if (path.endsWith('.trace')) return 'pulse';
+  return 'flame';
 }
 
 export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTreeNode>, vscode.Disposable {
@@ -93,8 +100,8 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
     if (node.type === 'folder') {
       const item = new vscode.TreeItem(node.node.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `dir:${node.node.segments.join('/')}`;
-      item.iconPath = vscode.ThemeIcon.Folder;
-      item.resourceUri = vscode.Uri.joinPath(this.folder, ...node.node.segments);
+      // No resourceUri: VS Code would paint a git-ignored `.profiles` grey (the captures are the point here).
+      item.iconPath = new vscode.ThemeIcon('folder');
       item.contextValue = 'captureFolder';
       return item;
     }
@@ -102,11 +109,13 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
     const uri = vscode.Uri.file(file.path);
     const item = new vscode.TreeItem(basename(file.path), vscode.TreeItemCollapsibleState.None);
     item.id = `file:${file.path}`;
-    item.resourceUri = uri;
+    item.iconPath = new vscode.ThemeIcon(fileIcon(file.path));
     item.description = `${formatSize(file.size)} · ${new Date(file.mtimeMs).toLocaleString()}`;
     item.tooltip = file.path;
     item.contextValue = 'capture';
-    item.command = { command: 'vscode.open', title: 'Open capture', arguments: [uri] };
+    // Dumps open under their title (kind · pod · time), like a fresh capture; profiles by their file.
+    const titled = file.path.endsWith('.txt') ? captureDocumentUri(file.path) : undefined;
+    item.command = { command: 'vscode.open', title: 'Open capture', arguments: [titled ?? uri] };
     return item;
   }
 

@@ -66,6 +66,11 @@ function statusText(p: PodInfo): string {
   return p.ready ? `Running ${ready}` : `Running, not ready ${ready}`;
 }
 
+/** Text for a MarkdownString with no markdown in it, and no bare URL the renderer would turn into a link. */
+function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>~:]/g, '\\$&');
+}
+
 function podIcon(p: PodInfo): vscode.ThemeIcon {
   if (p.phase === 'Running' && p.ready) return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
   if (p.phase === 'Running') return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
@@ -104,6 +109,8 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
   private readonly discoveries = new Map<string, Promise<Discovery>>();
   private readonly decorators = new Set<PodDecorator>();
   private readonly logged = new Set<string>();
+  /** Pods with captures running (key `context/namespace/pod`), by capture kind, and what the row says. */
+  private readonly capturing = new Map<string, Map<string, string>>();
   private state: PodsViewState = 'loading';
   private timer: ReturnType<typeof setInterval> | undefined;
   private watch: { key: string; stop: () => void } | undefined;
@@ -149,6 +156,17 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
       this.decorators.delete(d);
       sub.dispose();
     });
+  }
+
+  /** Marks a pod's row while a capture of `kind` runs (`text`, e.g. `CPU profile · 14 s left`); undefined clears it. */
+  setCapturing(pod: PodTarget, kind: string, text: string | undefined): void {
+    const key = `${pod.context}/${pod.namespace}/${pod.name}`;
+    const running = this.capturing.get(key) ?? new Map<string, string>();
+    if (text === undefined) running.delete(kind);
+    else running.set(kind, text);
+    if (running.size) this.capturing.set(key, running);
+    else this.capturing.delete(key);
+    this.changed.fire(undefined);
   }
 
   /** Logs group errors and missing endpoints once each, not on every watch-driven refresh. */
@@ -315,22 +333,31 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
   private podItem(p: PodNode): vscode.TreeItem {
     const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.None);
     item.id = `pod:${p.context}/${p.namespace}/${p.name}`;
-    const endpoint = p.endpoint ? `${p.endpoint.scheme} :${p.endpoint.port}` : 'no pprof endpoint';
     const extra = [...this.decorators].map((d) => d.decorate(toPodTarget(p))).filter((x) => x !== undefined);
-    item.description = [statusText(p), p.node ?? 'no node', endpoint, ...extra.map((x) => x.description).filter(Boolean)].join(' · ');
+    const running = this.capturing.get(`${p.context}/${p.namespace}/${p.name}`);
+    const capturing = running && [...running.values()].join(' · ');
+    // The row stays short enough for the default side bar width: status first, then markers (a capture
+    // running, forwards); node and endpoint are in the tooltip.
+    item.description = [capturing ? `● ${capturing}` : statusText(p), ...extra.map((x) => x.description).filter(Boolean)].join(' · ');
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${p.namespace}/${p.name}**\n\n`);
-    md.appendText(
-      [
-        `Phase: ${p.phase}${p.phase === 'Running' ? (p.ready ? ', ready' : ', not ready') : ''} (${p.readyContainers}/${p.containers.length} containers ready, ${p.restarts} restarts)`,
-        `Node: ${p.node ?? '(not scheduled)'}${p.podIP ? `, IP ${p.podIP}` : ''}`,
-        `pprof: ${p.endpoint ? `${endpointUrl(p.endpoint)} in container ${p.container} (from ${p.endpoint.source})` : 'not detected'}`,
-        ...(p.endpointNote ? [p.endpointNote] : []),
-        ...extra.map((x) => x.tooltip).filter((t): t is string => !!t),
-      ].join('\n'),
+    if (capturing) md.appendMarkdown(`Capturing: ${escapeMarkdown(capturing)}\n\n`);
+    const lines = [
+      `Phase: ${p.phase}${p.phase === 'Running' ? (p.ready ? ', ready' : ', not ready') : ''} (${p.readyContainers}/${p.containers.length} containers ready, ${p.restarts} restarts)`,
+      `Node: ${p.node ?? '(not scheduled)'}${p.podIP ? `, IP ${p.podIP}` : ''}`,
+    ].map(escapeMarkdown);
+    // The pod's own URL (its IP or 127.0.0.1 inside the pod) cannot be opened from this machine: shown as
+    // code, not as a link; a forward's local URL is what works here.
+    lines.push(
+      p.endpoint
+        ? `pprof: \`${endpointUrl(p.endpoint)}\` in the pod (container ${escapeMarkdown(p.container)}, from ${escapeMarkdown(p.endpoint.source)}); reach it with Start Port-Forward`
+        : 'pprof: not detected',
     );
+    if (p.endpointNote) lines.push(escapeMarkdown(p.endpointNote));
+    for (const x of extra) if (x.tooltip) lines.push(escapeMarkdown(x.tooltip));
+    md.appendMarkdown(lines.join('  \n'));
     item.tooltip = md;
-    item.iconPath = podIcon(p);
+    item.iconPath = capturing ? new vscode.ThemeIcon('record', new vscode.ThemeColor('charts.red')) : podIcon(p);
     item.contextValue = `pod.${p.group}`;
     return item;
   }

@@ -31,8 +31,10 @@ for (const bench of benches) {
   console.log(`\n=== ${bench}`);
   const started = performance.now();
   const code = await new Promise<number>((resolve) => {
-    const env = strict ? { ...process.env, BENCH_STRICT: '1' } : process.env;
-    const child = spawn(process.execPath, [join(dir, bench)], { stdio: 'inherit', env });
+    const child = spawn(process.execPath, [join(dir, bench), ...(strict ? ['--strict'] : [])], {
+      stdio: 'inherit',
+      env: strict ? { ...process.env, BENCH_STRICT: '1' } : process.env,
+    });
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
     child.on('error', () => resolve(127));
   });

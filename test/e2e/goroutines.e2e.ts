@@ -104,7 +104,7 @@ test('goroutine dump: coloured tab, file:line opens the Go source, Goroutines vi
       await session.page.waitForTimeout(500);
     }
     await menu(session, await session.waitForTreeItem(operator), 'Capture', 'Goroutine Dump (debug=2)');
-    await session.waitForEditorTab(/goroutine-debug2-.*\.txt/, 90_000);
+    await session.waitForEditorTab(/^goroutines debug=2 · /, 90_000);
     const files = newDumps(started - 1000);
     assert.equal(files.length, 1, `one new dump under .profiles: ${files.join(', ')}`);
     const file = files[0];
@@ -151,7 +151,7 @@ test('goroutine dump: coloured tab, file:line opens the Go source, Goroutines vi
     await session.screenshot('e2e-goroutines-source');
 
     // Back to the dump; the Goroutines view shows its groups.
-    await (await session.waitForEditorTab(/goroutine-debug2-/)).click();
+    await (await session.waitForEditorTab(/^goroutines debug=2 · /)).click();
     for (const title of ['Pods', 'Captures']) {
       const header = session.sideBar.locator(`.pane-header[aria-label^="${title}"]`).first();
       if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();

@@ -93,20 +93,10 @@ function freePort(): Promise<number> {
   });
 }
 
+// The demo's user settings (scripts/code-server-settings.json: no toasts or Ports badge for the extension's own
+// forwards, no walkthroughs) plus the test's own: no git, no window restore.
 const defaultSettings: Record<string, unknown> = {
-  'security.workspace.trust.enabled': false,
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.enableExperiments': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'chat.commandCenter.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
+  ...(JSON.parse(readFileSync(join(repoRoot, 'scripts', 'code-server-settings.json'), 'utf8')) as Record<string, unknown>),
   'git.enabled': false,
   'window.restoreWindows': 'none',
 };

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { captureKind, capturePath, CAPTURE_KINDS } from '../../src/capture/kinds.ts';
-import { captureFilePath, ensureCapturesFolder, safeSegment, saveAtomically, utcStamp } from '../../src/capture/save.ts';
+import { captureFilePath, captureTitle, ensureCapturesFolder, parseCaptureFileName, safeSegment, saveAtomically, utcStamp } from '../../src/capture/save.ts';
 
 test('paths and parameters of every kind', () => {
   assert.equal(capturePath(captureKind('cpu'), 10), '/debug/pprof/profile?seconds=10');
@@ -89,4 +89,16 @@ test('saved captures are 0600 in 0700 folders, and a captures folder the extensi
     process.umask(old);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('captureTitle names kind, pod and local time; the date when not today; undefined for other files', () => {
+  const time = new Date(2026, 11, 3, 9, 7, 42); // local time
+  const file = captureFilePath({ folder: '/w/.profiles', context: 'ctx', namespace: 'openshift-etcd', pod: 'etcd-master-0', kind: captureKind('heap'), time });
+  assert.equal(captureTitle(file, new Date(2026, 11, 3, 18, 0)), 'heap · etcd-master-0 · 09:07');
+  assert.equal(captureTitle(file, new Date(2026, 11, 4, 1, 0)), 'heap · etcd-master-0 · 2026-12-03 09:07');
+  const dump = captureFilePath({ folder: '/w', context: 'c', namespace: 'n', pod: 'etcd-operator-1', kind: captureKind('goroutine-debug2'), time });
+  assert.equal(captureTitle(dump.replace(/\.txt$/, '-1.txt'), time), 'goroutines debug=2 · etcd-operator-1 · 09:07');
+  assert.equal(captureTitle('/tmp/operator.cpu.pb.gz'), undefined);
+  assert.equal(captureTitle('/tmp/x/bogus-2026-12-03T09-07-42Z.pb.gz'), undefined);
+  assert.deepEqual(parseCaptureFileName('cpu-2026-12-03T09-07-42Z.pb.gz'), { kind: 'cpu', time: new Date('2026-12-03T09:07:42Z') });
 });

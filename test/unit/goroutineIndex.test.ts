@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileLineSpan, indexGoroutineText } from '../../src/profile/goroutineIndex.ts';
+import { fileLineSpan, indexGoroutineText, outlineRuns } from '../../src/profile/goroutineIndex.ts';
 import { GoroutineGrouper, groupHere } from '../../src/profile/goroutineWorkerClient.ts';
 import { parseGoroutineText } from '../../src/profile/goroutines.ts';
 
@@ -105,4 +105,30 @@ test('the worker thread returns what the same code returns in this thread', asyn
   } finally {
     grouper.dispose();
   }
+});
+
+test('outline runs: every goroutine of a real dump lies in one run, of its own group and state (breadcrumb)', () => {
+  const text = readFileSync(new URL('./testdata/operator.goroutine-debug2.txt', import.meta.url), 'utf8');
+  const dump = parseGoroutineText(text)!;
+  const index = indexGoroutineText(text, dump);
+  const lines = text.split('\n');
+  const byId = new Map<number, number>();
+  dump.groups.forEach((g, i) => g.ids.forEach((id) => byId.set(id, i)));
+  const blockGroup = Int32Array.from(index.starts, (s) => byId.get(Number(/^goroutine (\d+) /.exec(lines[s])![1])) ?? -1);
+  const runs = outlineRuns(index, blockGroup);
+  assert.ok(runs.length < index.starts.length, `consecutive goroutines of a group merge: ${runs.length} runs for ${index.starts.length} goroutines`);
+  for (let i = 1; i < runs.length; i++) assert.ok(runs[i].start > runs[i - 1].end, 'runs do not overlap');
+  let mutex = 0;
+  for (const start of index.starts) {
+    const state = /\[([^\],]*)/.exec(lines[start])![1];
+    const holding = runs.filter((r) => r.start <= start && start <= r.end);
+    assert.equal(holding.length, 1, `line ${start} is in one run`);
+    assert.equal(dump.groups[holding[0].group].state, state, `line ${start}: ${lines[start]}`);
+    if (state === 'sync.Mutex.Lock') mutex++;
+  }
+  assert.ok(mutex > 0, 'the dump has sync.Mutex.Lock goroutines');
+  // Past the cap: each group's first goroutine only.
+  const capped = outlineRuns(index, blockGroup, 5);
+  assert.equal(capped.length, dump.groups.length);
+  for (const r of capped) assert.equal(index.groupLines[r.group], r.start);
 });

@@ -1,13 +1,17 @@
-// "Capture ▸ <kind>" on a pod row, or "Capture…" from the palette (context → pod → kind quick picks): a
-// progress notification counting down, cancellable (the request is aborted, nothing saved); then the file
-// opens (profiles in the profile viewer, dumps in an editor tab) and the Captures view refreshes.
+// "Capture ▸ <kind>" on a pod row, or "Capture…" from the palette (context → pod → kind quick picks): the same
+// capture either way (CPU profiles and traces last `etcdProfiler.captureSeconds`, asked nowhere), a progress
+// notification counting down (`etcd-master-1 · CPU profile · 14 s left`), cancellable (the request is aborted,
+// nothing saved), a marker on the pod's row while it runs; then the file opens (profiles in the profile viewer,
+// dumps in an editor tab) and the Captures view refreshes.
 import * as vscode from 'vscode';
 import type { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
 import type { PodTarget } from '../../cluster/pods.ts';
 import { capture, type CaptureMethod, type CaptureResult } from '../../capture/capture.ts';
 import { CAPTURE_KINDS, captureKind, type CaptureKind, type CaptureKindId } from '../../capture/kinds.ts';
 import { CaptureError } from '../../capture/validate.ts';
+import { captureDocumentUri } from '../captureDocuments.ts';
 import { getConfig } from '../config.ts';
+import { GOROUTINE_LANGUAGE } from '../goroutines/models.ts';
 import { resolvePod } from '../podPicker.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import type { CommandFactory } from './index.ts';
@@ -33,29 +37,26 @@ export function captureSettings(): CaptureSettings {
   };
 }
 
-async function pickKind(): Promise<CaptureKind | undefined> {
+async function pickKind(seconds: number): Promise<CaptureKind | undefined> {
   const pick = await vscode.window.showQuickPick(
-    CAPTURE_KINDS.map((k) => ({ label: k.label, description: `${k.path}${Object.keys(k.params).length ? `?${new URLSearchParams(k.params)}` : ''}`, captureKind: k })),
+    CAPTURE_KINDS.map((k) => ({
+      label: k.label,
+      description: `${k.path}${Object.keys(k.params).length ? `?${new URLSearchParams(k.params)}` : ''}${k.timed ? ` · ${seconds} s (etcdProfiler.captureSeconds)` : ''}`,
+      captureKind: k,
+    })),
     { title: 'Capture: kind' },
   );
   return pick?.captureKind;
-}
-
-async function askSeconds(kind: CaptureKind, fallback: number): Promise<number | undefined> {
-  const value = await vscode.window.showInputBox({
-    title: `${kind.label}: duration`,
-    prompt: 'Seconds to record',
-    value: String(fallback),
-    validateInput: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) <= 3600 ? undefined : 'A whole number of seconds, 1 to 3600'),
-  });
-  return value === undefined ? undefined : Number(value);
 }
 
 /** Opens a saved capture where it belongs. */
 export async function openCapture(result: Pick<CaptureResult, 'file' | 'kind'>): Promise<void> {
   const uri = vscode.Uri.file(result.file);
   if (result.kind.format === 'text') {
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+    // Titled by kind, pod and time (etcd-capture: URI over the same file).
+    let doc = await vscode.workspace.openTextDocument(captureDocumentUri(result.file) ?? uri);
+    if (doc.languageId !== GOROUTINE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
+    await vscode.window.showTextDocument(doc, { preview: false });
   } else if (result.kind.format === 'profile') {
     await vscode.commands.executeCommand('vscode.open', uri);
   } else {
@@ -76,13 +77,16 @@ export async function runCapture(
   const settings = captureSettings();
   const kubeConfig = pctx.kube.kubeConfigFor(target.context);
   const folder = pctx.captures.root.fsPath;
+  const line = (text: string) => `${target.name} · ${kind.label} · ${text}`;
+  pctx.pods.setCapturing(target, kind.id, kind.timed ? `${kind.label} · ${seconds} s` : kind.label);
   try {
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `${kind.label} from ${target.name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, cancellable: true },
       async (progress, token) => {
         const ac = new AbortController();
         const sub = token.onCancellationRequested(() => ac.abort());
         let shown = 0;
+        progress.report({ message: line('starting') });
         try {
           return await capture({
             kubeConfig,
@@ -97,14 +101,15 @@ export async function runCapture(
             insecureSkipVerify: settings.insecureSkipVerify,
             maxBytes: settings.maxBytes,
             signal: ac.signal,
-            log: (line) => pctx.output.info(line),
+            log: (l) => pctx.output.info(l),
             onProgress: (p) => {
               if (p.secondsLeft !== undefined && kind.timed) {
                 const done = Math.round(((seconds - p.secondsLeft) / seconds) * 100);
-                progress.report({ message: p.message, increment: Math.max(0, done - shown) });
+                progress.report({ message: line(`${p.secondsLeft} s left`), increment: Math.max(0, done - shown) });
                 shown = Math.max(shown, done);
+                pctx.pods.setCapturing(target, kind.id, `${kind.label} · ${p.secondsLeft} s left`);
               } else {
-                progress.report({ message: p.message });
+                progress.report({ message: line(lowerFirst(p.message)) });
               }
             },
           });
@@ -120,8 +125,13 @@ export async function runCapture(
     }
     throw err;
   } finally {
+    pctx.pods.setCapturing(target, kind.id, undefined);
     pctx.captures.refresh();
   }
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 /** `fixedKind` for the per-kind submenu commands (the generic command asks); `method` forces forward or exec. */
@@ -130,16 +140,11 @@ export function captureCommand(forwards: ForwardRegistry, fixedKind?: CaptureKin
     const target = await resolvePod(pctx, arg, { title: 'Capture' });
     if (!target) return undefined;
     const given = fixedKind ?? (typeof kindArg === 'string' ? kindArg : undefined);
-    const kind = given ? captureKind(given) : await pickKind();
-    if (!kind) return undefined;
     const settings = captureSettings();
-    let seconds = settings.seconds;
-    // From the palette the duration is asked, prefilled from the setting; from the menu the setting is used.
-    if (kind.timed && !fixedKind && !given) {
-      const s = await askSeconds(kind, settings.seconds);
-      if (s === undefined) return undefined;
-      seconds = s;
-    }
+    const kind = given ? captureKind(given) : await pickKind(settings.seconds);
+    if (!kind) return undefined;
+    // One behaviour from the menu and the palette: the duration is the setting's, shown in the countdown.
+    const seconds = settings.seconds;
     const result = await runCapture(pctx, forwards, target, kind, seconds, method);
     if (!result) return undefined;
     pctx.output.info(`${kind.label} from ${target.namespace}/${target.name} by ${result.method}: ${result.file} (${result.bytes} bytes)`);

@@ -45,7 +45,8 @@ function forwardDecorator(forwards: ForwardRegistry) {
         const mine = forwards.list().filter((s) => s.context === pod.context && s.namespace === pod.namespace && s.pod === pod.name);
         if (mine.length === 0) return undefined;
         return {
-          description: mine.map((s) => `⇄ 127.0.0.1:${s.localPort}${s.stale ? ` (${s.staleLabel})` : ''}`).join(', '),
+          // Short (`⇄ :43210`): the row keeps its status visible at the default side bar width.
+          description: mine.map((s) => `⇄ :${s.localPort}${s.stale ? ` ${s.staleLabel}` : ''}`).join(' '),
           tooltip: mine.map((s) => `Port-forward ${s.describe()}${s.stale ? ` — ${s.staleLabel}; reconnect from the status bar` : ''}`).join('\n'),
         };
       },

@@ -1,8 +1,11 @@
 // Commands of the Goroutines view and dumps: filters, open a dump, compare two dumps.
 import * as vscode from 'vscode';
+import { captureTitle } from '../../capture/save.ts';
 import { maybeGunzip } from '../../profile/decode.ts';
 import { diffGoroutineDumps, formatGoroutineDiff } from '../../profile/goroutineDiff.ts';
+import { counted } from '../../profile/units.ts';
 import type { GoroutineGrouper, GroupedDump } from '../../profile/goroutineWorkerClient.ts';
+import { fileOf } from '../captureDocuments.ts';
 import { listCaptureFiles } from '../captureFiles.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { compilePattern, type GroupFilter } from './filters.ts';
@@ -13,7 +16,7 @@ export async function filterByState(view: GoroutinesView): Promise<void> {
   const m = view.current;
   if (!m) return;
   const current = view.currentFilter;
-  const picks = Object.entries(m.dump.states).map(([state, n]) => ({ label: state, description: `${n} goroutines`, picked: current.states.includes(state) }));
+  const picks = Object.entries(m.dump.states).map(([state, n]) => ({ label: state, description: counted(n, 'goroutine'), picked: current.states.includes(state) }));
   const chosen = await vscode.window.showQuickPick(picks, { canPickMany: true, title: 'Goroutines: show states (none: all)' });
   if (!chosen) return;
   view.setFilter({ ...current, states: chosen.map((c) => c.label) });
@@ -55,13 +58,28 @@ export function clearFilters(view: GoroutinesView): void {
   view.setFilter(none);
 }
 
-/** Opens a dump file as text in the dump language. */
-export async function openDump(output: vscode.LogOutputChannel, uri?: vscode.Uri): Promise<vscode.TextEditor | undefined> {
+/**
+ * Opens a dump file as text in the dump language. A file is grouped from disk in the worker at once and the
+ * Goroutines view shows it while VS Code loads the text (seconds for a 100k-goroutine dump).
+ */
+export async function openDump(
+  deps: { output: vscode.LogOutputChannel; models: GoroutineModels; view: GoroutinesView },
+  uri?: vscode.Uri,
+): Promise<vscode.TextEditor | undefined> {
+  const { output } = deps;
   const target =
     uri ??
     (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Open Goroutine Dump', filters: { 'Goroutine dumps': ['txt', 'goroutines'], 'All files': ['*'] } }))?.[0];
   if (!target) return undefined;
   const t0 = performance.now();
+  if (target.scheme === 'file' && !vscode.workspace.textDocuments.some((d) => d.uri.toString() === target.toString())) {
+    const model = deps.models.prefetch(target);
+    void deps.view.showFile(target, model);
+    void model.then(
+      (m) => output.info(`Grouped ${docName(target)} from disk before its text opened: ${(performance.now() - t0).toFixed(0)} ms (${m.dump.goroutines} goroutines)`),
+      () => undefined,
+    );
+  }
   let doc = await vscode.workspace.openTextDocument(target);
   const t1 = performance.now();
   if (doc.languageId !== GOROUTINE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
@@ -93,18 +111,20 @@ async function load(uri: vscode.Uri, models: GoroutineModels, grouper: Goroutine
 
 async function pickBase(current: vscode.Uri, pctx: ProfilerContext): Promise<vscode.Uri | undefined> {
   type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const seen = new Set<string>([current.toString()]);
+  // Seen by file: a capture open under its title (etcd-capture:) is the same as its file in the captures list.
+  const key = (uri: vscode.Uri) => fileOf(uri) ?? uri.toString();
+  const seen = new Set<string>([key(current)]);
   const picks: Pick[] = [];
   for (const d of vscode.workspace.textDocuments) {
-    if (!isGoroutineDump(d) || seen.has(d.uri.toString())) continue;
-    seen.add(d.uri.toString());
-    picks.push({ label: docName(d.uri), description: 'open', detail: d.uri.fsPath, uri: d.uri });
+    if (!isGoroutineDump(d) || seen.has(key(d.uri))) continue;
+    seen.add(key(d.uri));
+    picks.push({ label: docName(d.uri), description: 'open', detail: fileOf(d.uri) ?? d.uri.toString(), uri: d.uri });
   }
   try {
     for (const f of await listCaptureFiles(pctx.captures.root.fsPath)) {
       const uri = vscode.Uri.file(f.path);
-      if (!/goroutine-debug[12]/.test(f.path) || seen.has(uri.toString())) continue;
-      seen.add(uri.toString());
+      if (!/goroutine-debug[12]/.test(f.path) || seen.has(key(uri))) continue;
+      seen.add(key(uri));
       picks.push({ label: f.segments[f.segments.length - 1], description: f.segments.slice(0, -1).join('/'), detail: f.path, uri });
     }
   } catch {
@@ -114,7 +134,13 @@ async function pickBase(current: vscode.Uri, pctx: ProfilerContext): Promise<vsc
   const chosen = await vscode.window.showQuickPick(picks, { title: `Compare ${docName(current)} with an earlier dump (the base)`, matchOnDescription: true, matchOnDetail: true });
   if (!chosen) return undefined;
   if (chosen.uri) return chosen.uri;
-  return (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Base goroutine dump', defaultUri: vscode.Uri.joinPath(current, '..') }))?.[0];
+  const file = fileOf(current);
+  const near = file ? vscode.Uri.joinPath(vscode.Uri.file(file), '..') : undefined;
+  return (await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Base goroutine dump', defaultUri: near }))?.[0];
+}
+
+function dumpTitle(uri: vscode.Uri): string {
+  return (uri.scheme === 'file' ? captureTitle(uri.fsPath) : undefined) ?? docName(uri); // etcd-capture: the path is the title
 }
 
 /** Compare Goroutine Dumps: `current` (default: the active or shown dump) against `base` (asked). */
@@ -133,13 +159,16 @@ export async function compareDumps(
     Promise.all([load(base, deps.models, deps.grouper), load(current, deps.models, deps.grouper)]),
   );
   const diff = diffGoroutineDumps(b.dump, c.dump);
-  const text = formatGoroutineDiff(diff, base.fsPath || docName(base), current.fsPath || docName(current));
-  const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: `/${docName(current)} vs ${docName(base)}.goroutines-diff`, query: String(Date.now()) });
+  const text = formatGoroutineDiff(diff, fileOf(base) ?? docName(base), fileOf(current) ?? docName(current));
+  // The tab title is the path's last segment: short names (`goroutines debug=2 · etcd-master-0 · 09:07`),
+  // no folders, no suffix (the language is set below).
+  const title = `${dumpTitle(current)} vs ${dumpTitle(base)}`.replace(/[/\\]/g, '_');
+  const uri = vscode.Uri.from({ scheme: DIFF_SCHEME, path: `/${title}`, query: String(Date.now()) });
   deps.diffs.add(uri, text);
   let doc = await vscode.workspace.openTextDocument(uri);
   doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
   await vscode.window.showTextDocument(doc, { preview: false });
   const k = diff.counts;
-  deps.pctx.output.info(`Compared ${current.fsPath} with ${base.fsPath}: ${diff.before} → ${diff.after} goroutines; ${k.grew} grew, ${k.shrank} shrank, ${k.appeared} appeared, ${k.vanished} vanished`);
+  deps.pctx.output.info(`Compared ${fileOf(current) ?? docName(current)} with ${fileOf(base) ?? docName(base)}: ${diff.before} → ${diff.after} goroutines; ${k.grew} grew, ${k.shrank} shrank, ${k.appeared} appeared, ${k.vanished} vanished`);
   return uri;
 }

@@ -32,7 +32,7 @@ export function setupGoroutines(ctx: vscode.ExtensionContext, pctx: ProfilerCont
     vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, diffs),
   );
   guard(OPEN_FRAME_COMMAND, (file: string, line: number) => sourceLinks.open(file, line, `${file}:${line}`));
-  guard('etcdProfiler.openGoroutineDump', (uri?: vscode.Uri) => openDump(pctx.output, uri instanceof vscode.Uri ? uri : undefined));
+  guard('etcdProfiler.openGoroutineDump', (uri?: vscode.Uri) => openDump({ output: pctx.output, models, view }, uri instanceof vscode.Uri ? uri : undefined));
   guard('etcdProfiler.compareGoroutineDumps', (current?: vscode.Uri, base?: vscode.Uri) =>
     compareDumps(deps, current instanceof vscode.Uri ? current : undefined, base instanceof vscode.Uri ? base : undefined),
   );

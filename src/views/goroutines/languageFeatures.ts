@@ -2,10 +2,11 @@
 // source resolver), folding per goroutine (debug=2) or per record (debug=1), and an outline of groups by
 // state and top function.
 import * as vscode from 'vscode';
-import { fileLineSpan } from '../../profile/goroutineIndex.ts';
-import type { GoroutineGroup } from '../../profile/goroutines.ts';
+import { fileLineSpan, outlineRuns } from '../../profile/goroutineIndex.ts';
+import { UNKNOWN_STATE, type GoroutineGroup } from '../../profile/goroutines.ts';
+import { counted } from '../../profile/units.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
-import { blockAt, GOROUTINE_LANGUAGE, type GoroutineModels } from './models.ts';
+import { GOROUTINE_LANGUAGE, type GoroutineModels } from './models.ts';
 
 export const OPEN_FRAME_COMMAND = 'etcdProfiler.goroutines.openFrame';
 /**
@@ -95,8 +96,8 @@ export class DumpFoldingProvider implements vscode.FoldingRangeProvider {
 const PLUMBING = /^(runtime|internal\/[\w/]+|sync|sync\/atomic|time|os\/signal|syscall|internal)\./;
 
 /** The first frame outside the runtime and sync plumbing: what the goroutine is doing for the program. */
-export function ownFrame(g: Pick<GoroutineGroup, 'frames'>): string | undefined {
-  return g.frames.find((f) => !PLUMBING.test(f.function))?.function;
+export function ownFrame(g: Pick<GoroutineGroup, 'frames'>): GoroutineGroup['frames'][number] | undefined {
+  return g.frames.find((f) => !PLUMBING.test(f.function));
 }
 
 export class DumpSymbolProvider implements vscode.DocumentSymbolProvider {
@@ -110,39 +111,36 @@ export class DumpSymbolProvider implements vscode.DocumentSymbolProvider {
     const m = await this.models.tryGet(doc);
     if (!m) return [];
     const { dump, index } = m;
-    const byState = new Map<string, vscode.DocumentSymbol[]>();
-    const totals = new Map<string, number>();
-    dump.groups.forEach((g, i) => {
-      const line = index.groupLines[i];
-      if (line < 0) return;
-      const b = blockAt(index.starts, index.ends, line);
-      const end = b >= 0 ? index.ends[b] : line;
-      const top = g.frames[0]?.function ?? '(no frames)';
-      const own = ownFrame(g);
-      const wait = g.waitMinutes[1] > 0 ? (g.waitMinutes[0] === g.waitMinutes[1] ? `, ${g.waitMinutes[0]} min` : `, ${g.waitMinutes[0]}-${g.waitMinutes[1]} min`) : '';
-      const sym = new vscode.DocumentSymbol(
-        `${g.count} × ${top}`,
-        `${own && own !== top ? own : ''}${wait}`,
-        vscode.SymbolKind.Function,
-        new vscode.Range(line, 0, end, doc.lineAt(Math.min(end, doc.lineCount - 1)).text.length),
-        new vscode.Range(line, 0, line, doc.lineAt(line).text.length),
-      );
-      const list = byState.get(g.state) ?? [];
-      list.push(sym);
-      byState.set(g.state, list);
-      totals.set(g.state, (totals.get(g.state) ?? 0) + g.count);
-    });
-    const out: vscode.DocumentSymbol[] = [];
-    for (const state of Object.keys(dump.states)) {
-      const children = byState.get(state);
-      if (!children?.length) continue;
-      const first = children.reduce((a, s) => (s.range.start.isBefore(a) ? s.range.start : a), children[0].range.start);
-      const last = children.reduce((a, s) => (s.range.end.isAfter(a) ? s.range.end : a), children[0].range.end);
-      const sym = new vscode.DocumentSymbol(state, `${totals.get(state)} goroutines, ${children.length} groups`, vscode.SymbolKind.Namespace, new vscode.Range(first, last), children[0].selectionRange);
-      sym.children = children;
-      out.push(sym);
+    // Which group each block (goroutine or record) belongs to: by the goroutine id in its header (debug=2),
+    // or by the record's line (debug=1, one record per group).
+    const blockGroup = new Int32Array(index.starts.length).fill(-1);
+    if (index.format === 'debug=2') {
+      const byId = new Map<number, number>();
+      dump.groups.forEach((g, i) => g.ids.forEach((id) => byId.set(id, i)));
+      for (let b = 0; b < index.starts.length; b++) {
+        const id = /^goroutine (\d+) /.exec(doc.lineAt(index.starts[b]).text)?.[1];
+        blockGroup[b] = id === undefined ? -1 : (byId.get(Number(id)) ?? -1);
+      }
+    } else {
+      const byLine = new Map<number, number>();
+      index.groupLines.forEach((line, i) => line >= 0 && byLine.set(line, i));
+      for (let b = 0; b < index.starts.length; b++) blockGroup[b] = byLine.get(index.starts[b]) ?? -1;
     }
-    return out;
+    return outlineRuns(index, blockGroup).map((run) => {
+      const g = dump.groups[run.group];
+      const top = g.frames[0]?.function ?? '(no frames)';
+      const own = ownFrame(g)?.function;
+      const wait = g.waitMinutes[1] > 0 ? (g.waitMinutes[0] === g.waitMinutes[1] ? `, ${g.waitMinutes[0]} min` : `, ${g.waitMinutes[0]}-${g.waitMinutes[1]} min`) : '';
+      const state = g.state === UNKNOWN_STATE ? '' : `${g.state}: `;
+      const end = Math.min(run.end, doc.lineCount - 1);
+      return new vscode.DocumentSymbol(
+        `${state}${top}`,
+        `${counted(g.count, 'goroutine')} in the group${own && own !== top ? `, ${own}` : ''}${wait}`,
+        g.state === 'running' || g.state === 'runnable' ? vscode.SymbolKind.Event : vscode.SymbolKind.Function,
+        new vscode.Range(run.start, 0, end, doc.lineAt(end).text.length),
+        new vscode.Range(run.start, 0, run.start, doc.lineAt(run.start).text.length),
+      );
+    });
   }
 }
 

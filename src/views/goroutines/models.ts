@@ -15,6 +15,9 @@ export function docName(uri: vscode.Uri): string {
   return uri.path.split('/').pop() || uri.toString();
 }
 
+/** Cache version of a model grouped from the file before its document was open. */
+const PREFETCHED = -1;
+
 export class GoroutineModels implements vscode.Disposable {
   private readonly cache = new Map<string, { version: number; model: Promise<GroupedDump> }>();
   private readonly grouper: GoroutineGrouper;
@@ -27,9 +30,24 @@ export class GoroutineModels implements vscode.Disposable {
     this.subscription = vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString()));
   }
 
+  /**
+   * Starts grouping a dump file from disk before its text is open (VS Code takes seconds to load 30 MB of text);
+   * the document's first version then takes this model.
+   */
+  prefetch(uri: vscode.Uri): Promise<GroupedDump> {
+    const key = uri.toString();
+    const hit = this.cache.get(key);
+    if (hit) return hit.model;
+    const model = this.grouper.groupFile(uri.fsPath, docName(uri));
+    model.catch(() => this.cache.get(key)?.model === model && this.cache.delete(key));
+    this.cache.set(key, { version: PREFETCHED, model });
+    return model;
+  }
+
   get(doc: vscode.TextDocument): Promise<GroupedDump> {
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
+    if (hit && hit.version === PREFETCHED && doc.uri.scheme === 'file' && !doc.isDirty && doc.version === 1) hit.version = doc.version;
     if (hit && hit.version === doc.version) return hit.model;
     const t0 = performance.now();
     // A saved file is read by the worker itself; an edited or virtual document's text is sent.

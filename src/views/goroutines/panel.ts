@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { GoroutineFrame, GoroutineGroup } from '../../profile/goroutines.ts';
 import type { GroupedDump } from '../../profile/goroutineWorkerClient.ts';
+import { counted } from '../../profile/units.ts';
 import { matchNames } from '../../profile/regexGuard.ts';
 import type { NameTest } from '../../profile/types.ts';
 import { describeFilter, filterGroups, groupNames, isFiltered, NO_FILTER, PATTERN_FLAGS, waitLabel, type GroupFilter } from './filters.ts';
@@ -43,6 +44,8 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   private filter: GroupFilter = NO_FILTER;
   private loading = 0;
   private editTimer?: ReturnType<typeof setTimeout>;
+  /** Name of a dump shown by `showFile` whose editor is not open yet. */
+  private pendingName?: string;
 
   constructor(models: GoroutineModels) {
     this.models = models;
@@ -96,6 +99,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   async show(doc: vscode.TextDocument): Promise<void> {
     const ticket = ++this.loading;
     this.doc = doc;
+    this.pendingName = undefined;
     if (this.view) this.view.message = `Grouping the goroutines of ${docName(doc.uri)}…`;
     try {
       const model = await vscode.window.withProgress({ location: { viewId: GOROUTINES_VIEW } }, () => this.models.get(doc));
@@ -109,6 +113,28 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     }
     void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', true);
     await this.apply();
+  }
+
+  /**
+   * Shows the groups of a dump file whose text is still loading (Open Goroutine Dump on a large file): the view
+   * fills first, the text follows; `show(doc)` takes over when the editor opens.
+   */
+  async showFile(uri: vscode.Uri, model: Promise<GroupedDump>): Promise<void> {
+    const ticket = ++this.loading;
+    this.doc = undefined;
+    this.pendingName = docName(uri);
+    if (this.view) this.view.message = `Grouping the goroutines of ${this.pendingName}…`;
+    try {
+      const m = await model;
+      if (ticket !== this.loading) return;
+      this.model = m;
+      this.error = undefined;
+    } catch {
+      return; // the editor's turn (show) reports it
+    }
+    void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', true);
+    this.apply();
+    if (this.view && !this.doc) this.view.message = `Loading the text of ${this.pendingName}…`;
   }
 
   private clear(): void {
@@ -153,11 +179,11 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     }
     this.shown = m ? filterGroups(m.dump.groups, this.filter, matches) : [];
     if (this.view) {
-      this.view.description = this.doc ? docName(this.doc.uri) : undefined;
+      this.view.description = this.doc ? docName(this.doc.uri) : this.pendingName;
       if (this.error) this.view.message = this.error;
       else if (m && isFiltered(this.filter)) {
         const n = this.shown.reduce((s, i) => s + m.dump.groups[i].count, 0);
-        this.view.message = `Filter ${describeFilter(this.filter)}: ${n} of ${m.dump.goroutines} goroutines, ${this.shown.length} of ${m.dump.groups.length} groups.`;
+        this.view.message = `Filter ${describeFilter(this.filter)}: ${n} of ${counted(m.dump.goroutines, 'goroutine')}, ${this.shown.length} of ${counted(m.dump.groups.length, 'group')}.`;
       } else this.view.message = undefined;
     }
     this.changed.fire(undefined);
@@ -179,9 +205,9 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     if (!m) return new vscode.TreeItem('');
     if (node.kind === 'summary') {
       const states = Object.entries(m.dump.states).map(([s, n]) => `${n} ${s}`).join(', ');
-      const item = new vscode.TreeItem(`${m.dump.goroutines} goroutines in ${m.dump.groups.length} groups`);
+      const item = new vscode.TreeItem(`${counted(m.dump.goroutines, 'goroutine')} in ${counted(m.dump.groups.length, 'group')}`);
       item.description = m.dump.format === 'debug=1' ? 'debug=1: no states or waits' : states;
-      item.tooltip = `${m.dump.format} dump, ${m.dump.goroutines} goroutines${m.dump.headerTotal >= 0 ? ` (header: total ${m.dump.headerTotal})` : ''}\n${states}\nGrouped in ${m.ms.toFixed(0)} ms ${m.inWorker ? 'in a worker thread' : 'in the extension host'}.`;
+      item.tooltip = `${m.dump.format} dump, ${counted(m.dump.goroutines, 'goroutine')}${m.dump.headerTotal >= 0 ? ` (header: total ${m.dump.headerTotal})` : ''}\n${states}\nGrouped in ${m.ms.toFixed(0)} ms ${m.inWorker ? 'in a worker thread' : 'in the extension host'}.`;
       item.iconPath = new vscode.ThemeIcon('pulse');
       item.contextValue = 'goroutineSummary';
       return item;
@@ -200,17 +226,18 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   private groupItem(g: GoroutineGroup, index: number): vscode.TreeItem {
     const wait = waitLabel(g.waitMinutes);
     const top = g.frames[0];
-    const own = ownFrame(g);
+    // The frame the row names is also the one whose location it shows.
+    const shownFrame = ownFrame(g) ?? top;
     const item = new vscode.TreeItem(`${g.count} × ${g.state}${wait ? `, ${wait}` : ''}`, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group-${index}-${g.count}-${g.state}-${top?.function ?? ''}`;
-    item.description = [own ?? top?.function ?? '(no frames)', top?.file ? `${shortFile(top.file)}:${top.line}` : ''].filter(Boolean).join('  ');
+    item.description = [shownFrame?.function ?? '(no frames)', shownFrame?.file ? `${shortFile(shownFrame.file)}:${shownFrame.line}` : ''].filter(Boolean).join('  ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${g.count}** goroutine${g.count === 1 ? '' : 's'} · \`${g.state}\`${wait ? ` · waiting ${wait}` : ''}${g.lockedToThread ? ` · ${g.lockedToThread} locked to thread` : ''}\n\n`);
     const lines = g.frames.slice(0, 12).map(frameLabel);
     if (g.frames.length > 12) lines.push(`… ${g.frames.length - 12} more frames`);
     if (g.createdBy) lines.push(`created by ${frameLabel(g.createdBy)}`);
     md.appendCodeblock(lines.join('\n'), 'text');
-    if (g.ids.length) md.appendMarkdown(`\ngoroutines ${g.ids.slice(0, 10).join(', ')}${g.ids.length > 10 ? ', …' : ''}`);
+    if (g.ids.length) md.appendMarkdown(`\ngoroutine${g.ids.length === 1 ? '' : 's'} ${g.ids.slice(0, 10).join(', ')}${g.ids.length > 10 ? ', …' : ''}`);
     item.tooltip = md;
     item.iconPath = new vscode.ThemeIcon(g.state === 'running' || g.state === 'runnable' ? 'play' : 'debug-pause');
     item.contextValue = 'goroutineGroup';
@@ -222,6 +249,10 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   async revealGroup(index: number): Promise<void> {
     const m = this.model;
     const doc = this.doc;
+    if (m && !doc && this.pendingName) {
+      void vscode.window.showInformationMessage(`The text of ${this.pendingName} is still loading; try again in a moment.`);
+      return;
+    }
     if (!m || !doc) return;
     const line = m.index.groupLines[index];
     if (line === undefined || line < 0) {

@@ -6,6 +6,7 @@ import { ProfileError } from '../../profile/errors.ts';
 import { prepareFilterMatchers, warmRegexWorker } from '../../profile/regexGuard.ts';
 import type { FilterMatchers } from '../../profile/types.ts';
 import { describeMessage, parseFromWebview, type CaptureInfo, type ToWebview, type ViewOptions } from '../../protocol.ts';
+import { captureTitle } from '../../capture/save.ts';
 import type { LineAnnotations } from '../lineAnnotations.ts';
 import type { SourceLinks } from '../sourceLinks.ts';
 import { listCaptureFiles } from '../captureFiles.ts';
@@ -177,13 +178,13 @@ export class ProfileSession {
       return;
     }
     this.base = { uri, loaded };
-    this.panel.title = `${basename(this.doc.uri.fsPath)} − ${basename(uri.fsPath)}`;
+    this.panel.title = `${tabTitle(this.doc.uri)} − ${tabTitle(uri)}`;
     await this.send();
   }
 
   async clearCompare(): Promise<void> {
     this.base = undefined;
-    this.panel.title = basename(this.doc.uri.fsPath);
+    this.panel.title = tabTitle(this.doc.uri);
     await this.send();
   }
 
@@ -239,6 +240,11 @@ export class ProfileSession {
   }
 }
 
+/** The tab title of a profile: `heap · etcd-master-0 · 09:07` for captures, else the file name. */
+export function tabTitle(uri: vscode.Uri): string {
+  return captureTitle(uri.fsPath) ?? basename(uri.fsPath);
+}
+
 function defaultOptionsFallback(): ViewOptions {
   return { sampleIndex: 0, granularity: 'functions', focus: '', ignore: '', hide: '' };
 }
@@ -292,9 +298,11 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'profile.css')).toString(),
       nonce: makeNonce(),
-      title: basename(doc.uri.fsPath),
+      title: tabTitle(doc.uri),
     });
     void warmRegexWorker(); // filters run in a worker with a deadline: have one ready before the first
+    // Capture files are all named `<kind>-<UTC time>.pb.gz`: the tab says which pod and when instead.
+    panel.title = tabTitle(doc.uri);
     const session = new ProfileSession(doc, panel, this.deps);
     this.sessions.add(session);
     this.activeSession = session;
