@@ -16,6 +16,7 @@ import {
 } from '../cluster/pods.ts';
 import { watchPods, watchTargetKey, type PodWatchTarget } from '../cluster/podWatch.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
+import { ago, restartText } from './podTreeText.ts';
 import type { ClusterService } from './kube.ts';
 
 export interface ContextNode {
@@ -312,12 +313,16 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     item.id = `pod:${p.context}/${p.namespace}/${p.name}`;
     const endpoint = p.endpoint ? `${p.endpoint.scheme} :${p.endpoint.port}` : 'no pprof endpoint';
     const extra = [...this.decorators].map((d) => d.decorate(toPodTarget(p))).filter((x) => x !== undefined);
-    item.description = [statusText(p), p.node ?? 'no node', endpoint, ...extra.map((x) => x.description).filter(Boolean)].join(' · ');
+    item.description = [statusText(p), restartText(p), p.node ?? 'no node', endpoint, ...extra.map((x) => x.description).filter(Boolean)].filter(Boolean).join(' · ');
+    const t = p.lastTermination;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${p.namespace}/${p.name}**\n\n`);
     md.appendText(
       [
         `Phase: ${p.phase}${p.phase === 'Running' ? (p.ready ? ', ready' : ', not ready') : ''} (${p.readyContainers}/${p.containers.length} containers ready, ${p.restarts} restarts)`,
+        ...(t
+          ? [`Last termination: container ${t.container}, ${t.reason}, exit code ${t.exitCode}${t.signal ? `, signal ${t.signal}` : ''}${t.finishedAt ? `, at ${t.finishedAt} (${ago(t.finishedAt)})` : ''}${t.previous ? ' (the previous instance: Open Crash Traceback reads its log)' : ''}`]
+          : []),
         `Node: ${p.node ?? '(not scheduled)'}${p.podIP ? `, IP ${p.podIP}` : ''}`,
         `pprof: ${p.endpoint ? `${endpointUrl(p.endpoint)} in container ${p.container} (from ${p.endpoint.source})` : 'not detected'}`,
         ...(p.endpointNote ? [p.endpointNote] : []),

@@ -7,6 +7,7 @@ import type { PodTarget } from '../../cluster/pods.ts';
 import { CAPTURE_KINDS } from '../../capture/kinds.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { captureCommand } from './capture.ts';
+import { openCrashTraceback } from './crashTraceback.ts';
 import { downloadFile } from './downloadFile.ts';
 import { listForwards, startForward, startForwardOnPort, stopForward } from './forwards.ts';
 import type { CommandFactory } from './index.ts';
@@ -101,5 +102,6 @@ export function registerCaptureCommands(ctx: vscode.ExtensionContext, pctx: Prof
   registerCommand('etcdProfiler.listForwards', listForwards(forwards));
   registerCommand('etcdProfiler.openPprofIndex', openPprofIndex(forwards));
   registerCommand('etcdProfiler.downloadFile', downloadFile);
+  registerCommand('etcdProfiler.openCrashTraceback', openCrashTraceback);
   return forwards;
 }
