@@ -3,7 +3,7 @@
 // and groups as the dump alone; the line index still points at the headers of the wrapped text.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -82,6 +82,17 @@ test('a dump logged line by line in klog format', async () => {
   const { stderr } = await run(bin, ['klog', out]);
   assert.match(stderr.split('\n')[0], /^I\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ main\.go:\d+\] goroutine 1 \[running\]:$/);
   assertSameAsPlain(stderr, readFileSync(out, 'utf8'));
+});
+
+test('the CLI groups a wrapped dump like the plain one', async () => {
+  const out = join(dir, 'klog-cli.txt');
+  const wrapped = join(dir, 'klog-cli.log');
+  const { stderr } = await run(bin, ['klog', out]);
+  writeFileSync(wrapped, stderr);
+  const cli = join(import.meta.dirname, '../../src/cli.ts');
+  const [a, b] = await Promise.all([run(process.execPath, [cli, 'goroutines', wrapped, '--json']), run(process.execPath, [cli, 'goroutines', out, '--json'])]);
+  assert.deepEqual(JSON.parse(a.stdout), JSON.parse(b.stdout));
+  assert.ok(JSON.parse(a.stdout).goroutines >= 20);
 });
 
 test('a dump indented by four spaces', async () => {
