@@ -128,7 +128,7 @@ export function formatTopText(profile: Profile, top: TopResult, limit: number): 
   if (main?.file) out.push(`File: ${basename(main.file)}`);
   if (main?.buildId) out.push(`Build ID: ${main.buildId}`);
   for (const c of profile.comments) if (!c.startsWith('#')) out.push(c);
-  out.push(`Type: ${top.sampleType}`);
+  if (top.sampleType) out.push(`Type: ${top.sampleType}`);
   if (profile.docUrl) out.push(`Doc: ${profile.docUrl}`);
   if (profile.timeNanos) out.push(`Time: ${formatTime(profile.timeNanos)}`);
   if (profile.durationNanos) {

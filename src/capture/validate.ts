@@ -17,6 +17,7 @@ export type CaptureErrorCode =
   | 'pod-not-running'
   | 'port-taken'
   | 'too-large'
+  | 'no-traceback'
   | 'failed';
 
 export class CaptureError extends Error {

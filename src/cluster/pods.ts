@@ -2,6 +2,7 @@
 // "Other Go pods" the user lists, each with its phase, node and detected pprof endpoint.
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { contextErrorOf, httpStatusOf, toClusterError } from './errors.ts';
+import { lastTermination, type Termination } from './containerLog.ts';
 import { parseEtcdPodSpec, parseProfilingLogLine, type ProfilingEndpoint } from './endpoints.ts';
 
 export type { ProfilingEndpoint } from './endpoints.ts';
@@ -30,6 +31,8 @@ export interface PodInfo extends PodTarget {
   readyContainers: number;
   containers: string[];
   restarts: number;
+  /** The latest container termination in the pod status (lastState, or state for a container that ended). */
+  lastTermination?: Termination;
   podIP?: string;
   /** Why there is no endpoint, or how it was guessed. */
   endpointNote?: string;
@@ -128,6 +131,7 @@ export function describePod(pod: V1Pod, context: string, group: PodGroupKind): P
     readyContainers: statuses.filter((s) => s.ready).length,
     containers,
     restarts: podRestarts(pod),
+    lastTermination: lastTermination(pod),
     podIP: pod.status?.podIP || undefined,
   };
 }

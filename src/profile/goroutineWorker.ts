@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { maybeGunzip } from './decode.ts';
 import { indexGoroutineText } from './goroutineIndex.ts';
-import { parseGoroutineText } from './goroutines.ts';
+import { dumpTextOf, noDumpMessage, parseGoroutineText } from './goroutines.ts';
 
 export interface GroupRequest {
   id: number;
@@ -19,12 +19,14 @@ parentPort?.on('message', (req: GroupRequest) => {
   const t0 = performance.now();
   try {
     const text = req.text ?? new TextDecoder().decode(maybeGunzip(readFileSync(req.path ?? ''), req.name));
-    const dump = parseGoroutineText(text);
+    const body = dumpTextOf(text);
+    const dump = parseGoroutineText(body);
     if (!dump) {
-      parentPort?.postMessage({ id: req.id, error: `${req.name} holds no goroutine headers; expected a goroutine dump (debug=1 or debug=2).` });
+      parentPort?.postMessage({ id: req.id, error: noDumpMessage(req.name) });
       return;
     }
-    const index = indexGoroutineText(text, dump);
+    if (body !== text) dump.unwrapped = true;
+    const index = indexGoroutineText(body, dump);
     parentPort?.postMessage({ id: req.id, dump, index, ms: performance.now() - t0 }, [index.starts.buffer as ArrayBuffer, index.ends.buffer as ArrayBuffer, index.groupLines.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort?.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });

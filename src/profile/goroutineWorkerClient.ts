@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { maybeGunzip } from './decode.ts';
 import { indexGoroutineText, type GoroutineIndex } from './goroutineIndex.ts';
-import { parseGoroutineText, type GoroutineDump } from './goroutines.ts';
+import { dumpTextOf, noDumpMessage, parseGoroutineText, type GoroutineDump } from './goroutines.ts';
 
 export interface GroupedDump {
   dump: GoroutineDump;
@@ -27,9 +27,11 @@ interface Reply {
 /** Parses and indexes in this thread: what the worker does. */
 export function groupHere(text: string, name: string): GroupedDump {
   const t0 = performance.now();
-  const dump = parseGoroutineText(text);
-  if (!dump) throw new Error(`${name} holds no goroutine headers; expected a goroutine dump (debug=1 or debug=2).`);
-  const index = indexGoroutineText(text, dump);
+  const body = dumpTextOf(text);
+  const dump = parseGoroutineText(body);
+  if (!dump) throw new Error(noDumpMessage(name));
+  if (body !== text) dump.unwrapped = true;
+  const index = indexGoroutineText(body, dump);
   return { dump, index, ms: performance.now() - t0, inWorker: false };
 }
 

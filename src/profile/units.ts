@@ -102,30 +102,57 @@ export function scale(value: number, fromUnit: string, toUnit: string): [number,
 /** `value` in `fromUnit` as pprof labels it in `toUnit`, e.g. `1.50MB`, `10ms`, `42`. */
 export function scaledLabel(value: number, fromUnit: string, toUnit = 'auto'): string {
   const [v, u] = scale(value, fromUnit, toUnit);
-  let s = v.toFixed(2);
+  let s = goFixed(v, 2);
   if (s.endsWith('.00')) s = s.slice(0, -3);
   if (s === '0' || s === '-0') return '0';
   return s + u;
 }
 
+// JavaScript's toFixed/toExponential round an exact tie away from zero; Go's fmt rounds it to even
+// (`%.2f` of 1025.125 is 1025.12). The exact decimal expansion (up to 100 digits) tells a tie apart.
+function halfEven(rounded: string, exact: string, digits: number): string {
+  const e = exact.search(/e|$/);
+  const mantissa = exact.slice(0, e);
+  const dot = mantissa.indexOf('.');
+  const cut = dot + 1 + digits;
+  if (dot < 0 || !/^50*$/.test(mantissa.slice(cut))) return rounded;
+  const kept = mantissa.slice(0, digits === 0 ? dot : cut);
+  return Number(kept[kept.length - 1]) % 2 === 0 ? kept + exact.slice(e) : rounded;
+}
+
+/** `x` with `digits` decimals as Go's `%.Nf` prints it. */
+export function goFixed(x: number, digits: number): string {
+  const s = x.toFixed(digits);
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return s;
+  const sign = x < 0 ? '-' : '';
+  const r = halfEven(Math.abs(x).toFixed(digits), Math.abs(x).toFixed(Math.min(100, digits + 70)), digits);
+  return sign + r;
+}
+
+function goExponential(x: number, digits: number): string {
+  const sign = x < 0 ? '-' : '';
+  return sign + halfEven(Math.abs(x).toExponential(digits), Math.abs(x).toExponential(Math.min(100, digits + 70)), digits);
+}
+
 // Go's %.2g: two significant digits, trailing zeros removed, exponent form below 1e-4.
 function formatG2(x: number): string {
   if (x === 0) return '0';
-  const [mantissa, expText] = x.toExponential(1).split('e');
+  const [mantissa, expText] = goExponential(x, 1).split('e');
   const exp = Number(expText);
   if (exp < -4 || exp >= 2) {
     const m = mantissa.replace(/\.0$/, '');
     const sign = exp < 0 ? '-' : '+';
     return `${m}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
   }
-  return Number(x.toPrecision(2)).toString();
+  // %.2g in plain notation: the two significant digits of the exponential form, trailing zeros removed
+  return Number(goExponential(x, 1)).toString();
 }
 
 /** `value` as a percentage of `total`, formatted like pprof's text reports (`12.34%`, `  100%`). */
 export function percentage(value: number, total: number): string {
   const ratio = total !== 0 ? Math.abs(value / total) * 100 : 0;
   if (ratio >= 99.95 && ratio <= 100.05) return '  100%';
-  if (ratio >= 1) return `${ratio.toFixed(2).padStart(5)}%`;
+  if (ratio >= 1) return `${goFixed(ratio, 2).padStart(5)}%`;
   return `${formatG2(ratio).padStart(5)}%`;
 }
 

@@ -16,6 +16,7 @@ import {
 } from '../cluster/pods.ts';
 import { watchPods, watchTargetKey, type PodWatchTarget } from '../cluster/podWatch.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
+import { ago, restartText } from './podTreeText.ts';
 import type { ClusterService } from './kube.ts';
 
 export interface ContextNode {
@@ -338,13 +339,17 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     const capturing = running && [...running.values()].join(' · ');
     // The row stays short enough for the default side bar width: status first, then markers (a capture
     // running, forwards); node and endpoint are in the tooltip.
-    item.description = [capturing ? `● ${capturing}` : statusText(p), ...extra.map((x) => x.description).filter(Boolean)].join(' · ');
+    item.description = [capturing ? `● ${capturing}` : statusText(p), restartText(p), ...extra.map((x) => x.description).filter(Boolean)].filter(Boolean).join(' · ');
+    const t = p.lastTermination;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${p.namespace}/${p.name}**\n\n`);
     if (capturing) md.appendMarkdown(`Capturing: ${escapeMarkdown(capturing)}\n\n`);
     const lines = [
       `Phase: ${p.phase}${p.phase === 'Running' ? (p.ready ? ', ready' : ', not ready') : ''} (${p.readyContainers}/${p.containers.length} containers ready, ${p.restarts} restarts)`,
       `Node: ${p.node ?? '(not scheduled)'}${p.podIP ? `, IP ${p.podIP}` : ''}`,
+      ...(t
+        ? [`Last termination: container ${t.container}, ${t.reason}, exit code ${t.exitCode}${t.signal ? `, signal ${t.signal}` : ''}${t.finishedAt ? `, at ${t.finishedAt} (${ago(t.finishedAt)})` : ''}${t.previous ? ' (the previous instance: Open Crash Traceback reads its log)' : ''}`]
+        : []),
     ].map(escapeMarkdown);
     // The pod's own URL (its IP or 127.0.0.1 inside the pod) cannot be opened from this machine: shown as
     // code, not as a link; a forward's local URL is what works here.

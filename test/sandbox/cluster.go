@@ -287,7 +287,8 @@ func endpoints(nodes []Node) string {
 	return strings.Join(eps, ",")
 }
 
-// operatorPod runs the operator stand-in with its profiling endpoint on, in a network namespace of its own.
+// operatorPod runs the operator stand-in with its profiling endpoint on, in a network namespace of its own, and
+// GOTRACEBACK=all so that POST /crash leaves a full traceback in the previous container's log.
 func operatorPod(name, node string) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: meta(OperatorNamespace, name, map[string]string{"app": "etcd-operator"}),
@@ -299,7 +300,8 @@ func operatorPod(name, node string) *corev1.Pod {
 				Name:    "etcd-operator",
 				Image:   "sandbox/cluster-etcd-operator",
 				Command: []string{OperatorCommand},
-				Env:     []corev1.EnvVar{{Name: "OPENSHIFT_PROFILE", Value: "web"}},
+				// GOTRACEBACK=all: a crash writes every goroutine to the log, not just the failing one.
+				Env: []corev1.EnvVar{{Name: "OPENSHIFT_PROFILE", Value: "web"}, {Name: "GOTRACEBACK", Value: "all"}},
 			}},
 		},
 	}

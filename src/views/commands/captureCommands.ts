@@ -7,6 +7,7 @@ import type { PodTarget } from '../../cluster/pods.ts';
 import { CAPTURE_KINDS } from '../../capture/kinds.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { captureCommand } from './capture.ts';
+import { openCrashTraceback } from './crashTraceback.ts';
 import { downloadFile } from './downloadFile.ts';
 import { listForwards, startForward, startForwardOnPort, stopForward } from './forwards.ts';
 import type { RegisterCommand } from './index.ts';
@@ -99,5 +100,6 @@ export function registerCaptureCommands(ctx: vscode.ExtensionContext, pctx: Prof
   registerCommand('etcdProfiler.listForwards', listForwards(forwards), cluster);
   registerCommand('etcdProfiler.openPprofIndex', openPprofIndex(forwards), cluster);
   registerCommand('etcdProfiler.downloadFile', downloadFile, cluster);
+  registerCommand('etcdProfiler.openCrashTraceback', openCrashTraceback, cluster);
   return forwards;
 }

@@ -18,9 +18,11 @@ export const OPEN_SOURCE_COMMAND = 'etcdProfiler.goroutines.openSource';
 const TOP_FRAMES = 3;
 
 type Node =
+  | { kind: 'crash' }
   | { kind: 'summary' }
   | { kind: 'group'; index: number }
-  | { kind: 'frame'; group: number; frame: GoroutineFrame; creator: boolean; position: number };
+  | { kind: 'ancestor'; group: number; position: number }
+  | { kind: 'frame'; group: number; frame: GoroutineFrame; creator: boolean; position: number; ancestor?: number };
 
 function shortFile(file: string): string {
   const parts = file.split('/');
@@ -192,11 +194,20 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   getChildren(node?: Node): Node[] {
     const m = this.model;
     if (!m) return [];
-    if (!node) return [{ kind: 'summary' }, ...this.shown.map((index): Node => ({ kind: 'group', index }))];
+    if (!node) return [...(m.dump.crash ? [{ kind: 'crash' } as Node] : []), { kind: 'summary' }, ...this.shown.map((index): Node => ({ kind: 'group', index }))];
+    if (node.kind === 'ancestor') {
+      const a = m.dump.groups[node.group].ancestors?.[node.position];
+      if (!a) return [];
+      const frames: Node[] = a.frames.map((frame, position) => ({ kind: 'frame', group: node.group, frame, creator: false, position, ancestor: node.position }));
+      if (a.createdBy) frames.push({ kind: 'frame', group: node.group, frame: a.createdBy, creator: true, position: a.frames.length, ancestor: node.position });
+      return frames;
+    }
     if (node.kind !== 'group') return [];
     const g = m.dump.groups[node.index];
     const frames: Node[] = g.frames.map((frame, position) => ({ kind: 'frame', group: node.index, frame, creator: false, position }));
     if (g.createdBy) frames.push({ kind: 'frame', group: node.index, frame: g.createdBy, creator: true, position: g.frames.length });
+    // tracebackancestors: the stacks of the goroutines that led to this one, under it, apart from its own frames
+    (g.ancestors ?? []).forEach((_a, position) => frames.push({ kind: 'ancestor', group: node.index, position }));
     return frames;
   }
 
@@ -212,7 +223,27 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
       item.contextValue = 'goroutineSummary';
       return item;
     }
+    if (node.kind === 'crash' && m.dump.crash) {
+      const c = m.dump.crash;
+      const item = new vscode.TreeItem(c.message);
+      item.description = c.lines.length > 1 ? c.lines.slice(1).join(' ') : 'crash traceback';
+      item.tooltip = c.lines.join('\n');
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+      item.contextValue = 'goroutineCrash';
+      return item;
+    }
+    if (node.kind === 'ancestor') {
+      const g = m.dump.groups[node.group];
+      const a = g.ancestors?.[node.position];
+      const item = new vscode.TreeItem(`originating from goroutine ${a?.id ?? '?'}`, vscode.TreeItemCollapsibleState.Collapsed);
+      item.description = a?.frames[0]?.function ?? '';
+      item.tooltip = `tracebackancestors: the stack of goroutine ${a?.id} when it started ${g.ids.length ? `goroutine ${g.ids[0]}` : 'this goroutine'}${node.position > 0 ? `'s ancestor` : ''}. Shown for the group's first goroutine; not part of the grouping.`;
+      item.iconPath = new vscode.ThemeIcon('history');
+      item.contextValue = 'goroutineAncestor';
+      return item;
+    }
     if (node.kind === 'group') return this.groupItem(m.dump.groups[node.index], node.index);
+    if (node.kind !== 'frame') return new vscode.TreeItem('');
     const f = node.frame;
     const item = new vscode.TreeItem(node.creator ? `created by ${f.function}` : f.function);
     item.description = f.file ? `${shortFile(f.file)}:${f.line}` : undefined;
@@ -238,6 +269,7 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
     if (g.createdBy) lines.push(`created by ${frameLabel(g.createdBy)}`);
     md.appendCodeblock(lines.join('\n'), 'text');
     if (g.ids.length) md.appendMarkdown(`\ngoroutine${g.ids.length === 1 ? '' : 's'} ${g.ids.slice(0, 10).join(', ')}${g.ids.length > 10 ? ', …' : ''}`);
+    if (g.ancestors?.length) md.appendMarkdown(`\n\noriginating from goroutine ${g.ancestors.map((a) => a.id).join(' ← ')} (expand the group)`);
     item.tooltip = md;
     item.iconPath = new vscode.ThemeIcon(g.state === 'running' || g.state === 'runnable' ? 'play' : 'debug-pause');
     item.contextValue = 'goroutineGroup';

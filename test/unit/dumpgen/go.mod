@@ -1,0 +1,3 @@
+module etcd-profiler/dumpgen
+
+go 1.24
