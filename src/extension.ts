@@ -5,6 +5,7 @@ import { createRegisterCommand } from './views/commands/index.ts';
 import { addKubeconfig } from './views/commands/addKubeconfig.ts';
 import { captureAllMembers } from './views/commands/captureAll.ts';
 import { registerCaptureCommands } from './views/commands/captureCommands.ts';
+import { setupGateways } from './views/commands/gateway.ts';
 import { refresh } from './views/commands/refresh.ts';
 import { selectContext } from './views/commands/selectContext.ts';
 import { showOutput } from './views/commands/showOutput.ts';
@@ -29,6 +30,7 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.showOutput', showOutput);
   const forwards = registerCaptureCommands(ctx, pctx, registerCommand);
   registerCommand('etcdProfiler.captureAllMembers', captureAllMembers(forwards));
+  setupGateways(ctx, pctx, registerCommand);
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
 

@@ -16,7 +16,7 @@ export type GatewayDecision =
   | { allow: true; upstreamPath: string; method: 'GET' | 'HEAD' }
   | { allow: false; status: number; reason: string; location?: string };
 
-const SEGMENT = /^[A-Za-z0-9_.\-]+$/;
+const SEGMENT = /^[A-Za-z0-9_.-]+$/;
 
 function refuse(status: number, reason: string): GatewayDecision {
   return { allow: false, status, reason };
