@@ -86,7 +86,8 @@ export async function runGatewayCommand(argv: string[], io: GatewayCliIo = defau
       log: (line) => io.stderr(line),
     });
     io.stdout(`pprof gateway for ${values.namespace}/${pod} at ${gateway.url}`);
-    io.stderr(`go tool pprof -http=: ${gateway.url}profile?seconds=30`);
+    // stdout only: the token is in the URL, and stderr is a log.
+    io.stdout(`go tool pprof -http=: ${gateway.url}profile?seconds=30`);
     const closedBy = await new Promise<'signal' | 'pod'>((resolve) => {
       if (stop.signal.aborted) resolve('signal');
       stop.signal.addEventListener('abort', () => resolve('signal'), { once: true });

@@ -132,7 +132,8 @@ export async function startPprofWeb(o: PprofWebOptions): Promise<PprofWebSession
   });
   child.stdout?.resume();
   const deadline = Date.now() + (o.startTimeoutMs ?? 120_000);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': by then stderr has been read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   try {
     for (;;) {
@@ -140,7 +141,7 @@ export async function startPprofWeb(o: PprofWebOptions): Promise<PprofWebSession
       const r = await Promise.race([exited.then((code) => ({ code })), spawnError.then((error) => ({ error })), new Promise((res) => setTimeout(res, 300)).then(() => undefined)]);
       if (r && 'error' in r) throw new Error(`Could not run ${go}: ${r.error.message}`);
       if (r && 'code' in r) {
-        const said = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' ');
+        const said = stderr.trim().split('\n').filter(Boolean).slice(-3).join('; ');
         throw new Error(`go tool pprof exited (code ${r.code}) before its web UI came up: ${said || 'no output'}`);
       }
       if (await answers(port)) return session;
