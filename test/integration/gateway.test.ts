@@ -225,16 +225,24 @@ test('restricted user (no pods/portforward): the gateway uses exec; pprof works,
   assert.ok(logs.some((l) => /Forbidden.*create pods\/portforward.*The gateway uses exec/.test(l)), logs.join('\n'));
 });
 
-test('the gateway closes when its pod is deleted', async () => {
+test('the gateway closes when its pod is deleted; the CLI gateway then exits 1 saying why', async () => {
   const pod = await createScratchOperator(admin, info, 'gw');
   const g = await open('openshift-etcd-operator', pod, { podCheckMs: 1000 });
   const token = new URL(g.url).pathname.split('/')[1];
   assert.equal((await rawRequest(g.port, 'GET', `/${token}/debug/pprof/heap`)).status, 200);
+  const cli = await startCliGateway(['--kubeconfig', KUBECONFIG, '-n', 'openshift-etcd-operator', pod]);
+  tokens.push(cli.token);
+  cliOutput.push(cli.url);
   const closed = new Promise<void>((resolve) => g.onDidChange(() => g.state === 'closed' && resolve()));
   await deletePod(admin, 'openshift-etcd-operator', pod, 0);
   await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('gateway still open 30 s after the pod was deleted')), 30_000))]);
   assert.match(g.closeReason ?? '', /pod openshift-etcd-operator\/capture-test-gw-\w+ (was deleted|is being deleted)/);
   await assert.rejects(rawRequest(g.port, 'GET', `/${token}/debug/pprof/heap`), /ECONNREFUSED/);
+  // The CLI checks every 10 s.
+  const code = await Promise.race([cli.exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
+  cliOutput.push(cli.stderr());
+  assert.equal(code, 1, cli.stderr());
+  assert.match(cli.stderr(), /etcd-profiler gateway: the gateway closed: pod openshift-etcd-operator\/capture-test-gw-\w+ (was deleted|is being deleted)\n$/);
 });
 
 test('key scan with gateways open: no private key bytes in pprof\'s files, temp files, logs or CLI output; no token in a log line', async () => {
