@@ -70,7 +70,7 @@ async function pprofThrough(url: string, label: string, flavor: 'etcd' | 'operat
   const dump = await run('curl', ['-sS', '--fail', `${url}goroutine?debug=2`]);
   assert.equal(dump.code, 0, `${label} curl: ${dump.stderr}`);
   assert.match(dump.stdout, /^goroutine 1 \[[^\]]+\]:$/m, label);
-  assert.match(dump.stdout, /\n\t\/\S+\.go:\d+/, label);
+  assert.match(dump.stdout, /\n\t\S+\.go:\d+ \+0x[0-9a-f]+\n/, label);
 }
 
 for (const t of targets) {
