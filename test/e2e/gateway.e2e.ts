@@ -55,6 +55,7 @@ test('pprof gateway on etcd-master-0: status bar entry, pprof UI of the gateway 
     assert.match(announced, /^pprof gateway for openshift-etcd\/etcd-master-0 at 127\.0\.0\.1:\d+ \(by forward\)\.$/);
     const status = session.page.locator('.statusbar-item', { hasText: /1 pprof gateway/ }).first();
     await status.waitFor({ state: 'visible', timeout: 30_000 });
+    await session.dismissHover();
     await session.screenshot('e2e-gateway-status-bar');
 
     // The status bar entry: the URL (token elided in the list), commands to copy, open, stop.
@@ -62,12 +63,12 @@ test('pprof gateway on etcd-master-0: status bar entry, pprof UI of the gateway 
     const rows = session.page.locator('.quick-input-widget .monaco-list-row');
     await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-    assert.deepEqual(
-      texts.map((t) => t.split(/ (?=http|go tool|curl)/)[0]),
-      ['Copy URL', 'Copy go tool pprof Command', 'Copy curl Command', 'Open in go tool pprof', 'Stop'],
-    );
+    const labels = ['Copy URL', 'Copy go tool pprof Command', 'Copy curl Command', 'Open in go tool pprof', 'Stop'];
+    assert.equal(texts.length, labels.length, texts.join(' | '));
+    labels.forEach((l, i) => assert.ok(texts[i].startsWith(l), `row ${i}: ${texts[i]}`));
     assert.match(texts[0], /http:\/\/127\.0\.0\.1:\d+\/…\/debug\/pprof\/$/);
     assert.match(texts[1], /go tool pprof -http=: …\/profile\?seconds=30$/);
+    assert.match(texts[2], /curl -sS -o heap\.pb\.gz …\/heap$/);
     await session.screenshot('e2e-gateway-actions');
     await session.pickQuickItem('Open in go tool pprof');
     await session.pickQuickItem(/^Heap/);

@@ -36,7 +36,7 @@ function statusBar(gateways: GatewayRegistry): vscode.Disposable {
       item.hide();
       return;
     }
-    item.text = `$(radio-tower) ${list.length} pprof gateway${list.length === 1 ? '' : 's'}`;
+    item.text = `$(broadcast) ${list.length} pprof gateway${list.length === 1 ? '' : 's'}`;
     item.tooltip = list.map((g) => `${g.describe()} — click for the URL, a go tool pprof or curl command, or to stop`).join('\n');
     item.accessibilityInformation = { label: `${list.length} pprof gateway${list.length === 1 ? '' : 's'} open` };
     item.show();
