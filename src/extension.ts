@@ -6,6 +6,7 @@ import { createRegisterCommand } from './views/commands/index.ts';
 import { addKubeconfig } from './views/commands/addKubeconfig.ts';
 import { captureAllMembers } from './views/commands/captureAll.ts';
 import { registerCaptureCommands } from './views/commands/captureCommands.ts';
+import { setupGateways } from './views/commands/gateway.ts';
 import { refresh } from './views/commands/refresh.ts';
 import { selectContext } from './views/commands/selectContext.ts';
 import { showOutput } from './views/commands/showOutput.ts';
@@ -43,6 +44,7 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void reportSecuritySettings(output)),
   );
+  setupGateways(ctx, pctx, registerCommand);
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
 

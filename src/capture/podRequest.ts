@@ -82,7 +82,7 @@ function checkRunning(pod: V1Pod): void {
   }
 }
 
-async function canPortForward(kubeConfig: KubeConfig, namespace: string, pod: string): Promise<boolean> {
+export async function canPortForward(kubeConfig: KubeConfig, namespace: string, pod: string): Promise<boolean> {
   const authz = kubeConfig.makeApiClient(AuthorizationV1Api);
   try {
     const review = await authz.createSelfSubjectAccessReview({
