@@ -39,6 +39,8 @@ export interface PodRequestOptions {
   quietSeconds?: number;
   /** Larger answers stop with a `too-large` CaptureError (default 1 GiB). */
   maxBytes?: number;
+  /** POST this JSON body instead of a GET (etcd's /v3/maintenance/status). */
+  postJson?: string;
 }
 
 export interface PodAnswer extends FetchResult {
@@ -165,7 +167,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
       const answer = await fetchPprof(
         { scheme: endpoint.scheme, host: '127.0.0.1', port: session.localPort, tls: material, insecureSkipVerify: o.insecureSkipVerify },
         path,
-        { signal, onBytes: o.onBytes, idleTimeoutMs: (quiet + 30) * 1000, maxBytes: o.maxBytes },
+        { signal, onBytes: o.onBytes, idleTimeoutMs: (quiet + 30) * 1000, maxBytes: o.maxBytes, postJson: o.postJson },
       ).catch((err: unknown) => {
         // The forward closed our socket because the API server refused the upgrade (403, 401, pod gone):
         // that, not the TLS or HTTP symptom, is what the user must hear.
@@ -193,6 +195,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
           insecureSkipVerify: o.insecureSkipVerify,
           maxSeconds: quiet + 60,
           maxBytes: o.maxBytes,
+          postJson: o.postJson,
           signal,
           onBytes: o.onBytes,
         });

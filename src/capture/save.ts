@@ -40,7 +40,7 @@ async function exists(p: string): Promise<boolean> {
 export async function saveAtomically(file: string, data: Uint8Array): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
   let target = file;
-  const ext = file.endsWith('.pb.gz') ? '.pb.gz' : path.extname(file);
+  const ext = /\.(pb|tar)\.gz$/.exec(file)?.[0] ?? path.extname(file);
   for (let i = 1; await exists(target); i++) target = `${file.slice(0, file.length - ext.length)}-${i}${ext}`;
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
