@@ -3,12 +3,14 @@ import * as vscode from 'vscode';
 import { CapturesTreeProvider } from './views/capturesTree.ts';
 import { createRegisterCommand } from './views/commands/index.ts';
 import { addKubeconfig } from './views/commands/addKubeconfig.ts';
+import { collectBundleCommand, openBundleCommand } from './views/commands/bundle.ts';
 import { captureAllMembers } from './views/commands/captureAll.ts';
 import { registerCaptureCommands } from './views/commands/captureCommands.ts';
 import { refresh } from './views/commands/refresh.ts';
 import { selectContext } from './views/commands/selectContext.ts';
 import { showOutput } from './views/commands/showOutput.ts';
 import { setupGoroutines } from './views/goroutines/index.ts';
+import { BundleFileSystem } from './views/members/bundleFs.ts';
 import { ClusterService } from './views/kube.ts';
 import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
@@ -29,6 +31,9 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.showOutput', showOutput);
   const forwards = registerCaptureCommands(ctx, pctx, registerCommand);
   registerCommand('etcdProfiler.captureAllMembers', captureAllMembers(forwards));
+  const bundles = BundleFileSystem.register(ctx);
+  registerCommand('etcdProfiler.collectBundle', collectBundleCommand(bundles));
+  registerCommand('etcdProfiler.openBundle', openBundleCommand(bundles));
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
 
