@@ -10,7 +10,7 @@ export HARDENING_RESULTS="${HARDENING_RESULTS:-$repo/test-results/hardening}"
 rm -f "$HARDENING_RESULTS/figures.jsonl" "$HARDENING_RESULTS/summary.txt"
 node --test --test-reporter=spec --test-concurrency=1 \
   test/hardening/fuzz.test.ts test/hardening/hostile.test.ts test/hardening/faults.test.ts \
-  test/hardening/load.test.ts test/hardening/keys.test.ts
+  test/hardening/load.test.ts test/hardening/keys.test.ts test/hardening/bundleFaults.test.ts
 tests=$?
 node test/hardening/summary.ts
 figures=$?
