@@ -115,3 +115,28 @@ test('bundle with a bad flag or kind: exit 1 with the reason, no file', async ()
   assert.match(r.stderr, /^etcd-profiler bundle: --kinds: unknown bogus; known: /m);
   assert.throws(() => statSync(out));
 });
+
+test('cancel during the CPU profiles: cancelled, no file, no temp file left', { timeout: 60_000 }, async () => {
+  const { collectBundle } = await import('../../src/capture/bundle.ts');
+  const { CaptureError } = await import('../../src/capture/validate.ts');
+  const folder = path.join(dir, 'cancel');
+  mkdirSync(folder);
+  const ac = new AbortController();
+  const p = collectBundle({
+    kubeConfig: adminConfig(),
+    output: path.join(folder, 'c.tar.gz'),
+    seconds: 10,
+    toolVersion: 'test',
+    signal: ac.signal,
+    onProgress: (x) => {
+      if (/CPU profile \d+ s left/.test(x.status)) setTimeout(() => ac.abort(), 500);
+    },
+  });
+  const err = await p.then(
+    () => assert.fail('expected cancel'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof CaptureError && err.code === 'cancelled', String(err));
+  assert.match((err as Error).message, /nothing saved/);
+  assert.deepEqual(filesUnder(folder), []);
+});
