@@ -142,3 +142,56 @@ test('SUMMARY.md: leader first and marked, CPU top 10 and heap top 5 as go tool 
   assert.match(md, /### Goroutines by state\n\n\d+ goroutines: \d+ \w/);
   assert.match(md, /- openshift-etcd\/etcd-master-1 cpu: The connection dropped/);
 });
+
+test('bundle entries as tab names and back: the pod in the name, goroutine dumps keep the Goroutine Dump pattern', async () => {
+  const { entryOf, shownName } = await import('../../src/views/members/bundleNames.ts');
+  assert.equal(shownName('heap.pb.gz', 'etcd-master-0'), 'heap-etcd-master-0.pb.gz');
+  assert.equal(shownName('goroutine-debug2.txt', 'etcd-master-0'), 'goroutine-debug2-etcd-master-0.txt');
+  assert.equal(entryOf('/openshift-etcd/etcd-master-0/heap-etcd-master-0.pb.gz'), 'openshift-etcd/etcd-master-0/heap.pb.gz');
+  assert.equal(entryOf('/openshift-etcd/etcd-master-0/endpoint-status-etcd-master-0.json'), 'openshift-etcd/etcd-master-0/endpoint-status.json');
+  assert.equal(entryOf('/SUMMARY.md'), 'SUMMARY.md');
+  assert.equal(entryOf('/openshift-etcd/etcd-master-0/heap-etcd-master-1.pb.gz'), undefined);
+  assert.equal(entryOf('/a/b'), undefined);
+});
+
+test('members view model: a bundle\'s columns, leader first and marked, compare offered for kinds two members have', async () => {
+  const { bundlePayload, capturedPayload } = await import('../../src/views/members/model.ts');
+  const file = (p: string, item: string, data: Buffer) => ({ path: p, namespace: 'openshift-etcd', pod: p.split('/')[1], item: item as never, size: data.length, sha256: '' });
+  const heap0 = fixture('etcd.heap.pb.gz');
+  const heap1 = fixture('operator.heap.pb.gz');
+  const payload = bundlePayload(
+    {
+      manifest: {
+        format: 'etcd-profiler-bundle/1', tool: { name: 'etcd-profiler', version: '0.1.0' }, startedAt: '2026-12-03T10:00:00.000Z', finishedAt: '', cluster: { context: 'sandbox', server: 'h:1' },
+        seconds: 5, kinds: ['heap'], attempted: 3, collected: 2, skipped: [],
+        failed: [{ namespace: 'openshift-etcd', pod: 'etcd-master-0', item: 'cpu', reason: 'dropped' }],
+        pods: [
+          { namespace: 'openshift-etcd', name: 'etcd-master-0', group: 'etcd', containers: [{ name: 'etcd', image: 'etcd:3.6', restartCount: 0 }], restarts: 0, etcd: { role: 'follower', memberId: 'b' } },
+          { namespace: 'openshift-etcd', name: 'etcd-master-1', group: 'etcd', containers: [{ name: 'etcd', image: 'etcd:3.6', restartCount: 0 }], restarts: 0, etcd: { role: 'leader', memberId: 'a', dbSize: 20480, dbSizeInUse: 16384 } },
+        ],
+        files: [file('openshift-etcd/etcd-master-0/heap.pb.gz', 'heap', heap0), file('openshift-etcd/etcd-master-1/heap.pb.gz', 'heap', heap1)],
+      },
+      files: new Map([['openshift-etcd/etcd-master-0/heap.pb.gz', heap0], ['openshift-etcd/etcd-master-1/heap.pb.gz', heap1]]),
+    },
+    'b.tar.gz',
+  );
+  assert.deepEqual(payload.members.map((m) => [m.pod, m.role]), [['etcd-master-1', 'leader'], ['etcd-master-0', 'follower']]);
+  assert.equal(payload.members[0].facts.find((f) => f.label === 'Role')?.value, 'leader ★');
+  assert.equal(payload.members[0].facts.find((f) => f.label === 'DB size (in use)')?.value, '20kB (16kB)');
+  assert.deepEqual(payload.compareItems, ['heap']);
+  assert.equal(payload.summaryLine, 'bundle: 2 of 3 items; failed: etcd-master-0 cpu (dropped)');
+  assert.deepEqual(payload.problems, ['failed: etcd-master-0 cpu — dropped']);
+  assert.equal(payload.members[1].sections[0].title, 'Heap in use: top 5');
+  assert.equal(payload.members[1].sections[0].rows.length, 5);
+
+  const captured = capturedPayload({ id: 'heap', label: 'Heap', format: 'profile' }, [
+    { namespace: 'openshift-etcd', pod: 'etcd-master-0', role: 'follower', file: { id: '/x/heap-0.pb.gz', name: 'heap-0.pb.gz', bytes: heap0, size: heap0.length } },
+    { namespace: 'openshift-etcd', pod: 'etcd-master-2', role: 'unknown', error: 'The connection dropped' },
+    { namespace: 'openshift-etcd', pod: 'etcd-master-1', role: 'leader', file: { id: '/x/heap-1.pb.gz', name: 'heap-1.pb.gz', bytes: heap1, size: heap1.length } },
+  ], 'sandbox', new Date('2026-12-03T09:07:00Z'));
+  assert.deepEqual(captured.members.map((m) => m.pod), ['etcd-master-1', 'etcd-master-0', 'etcd-master-2']);
+  assert.equal(captured.summaryLine, '2 of 3 members captured');
+  assert.match(captured.members[0].facts.find((f) => f.label === 'Total')!.value, /B inuse_space$/);
+  assert.equal(captured.members[2].facts.find((f) => f.label === 'Total')!.value, 'failed: The connection dropped');
+  assert.deepEqual(captured.compareItems, ['heap']);
+});
