@@ -7,6 +7,7 @@
 // never collected; key material stays in memory as for any capture.
 import { createHash } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { loadEtcdTls, type EtcdTls } from '../cluster/etcdCerts.ts';
 import { ForwardRegistry } from '../cluster/forwardRegistry.ts';
 import { discoverPods, podRestarts } from '../cluster/pods.ts';
 import { asCaptureError, requestFromPod, type CaptureMethod, type PodRequestOptions } from './podRequest.ts';
@@ -25,7 +26,7 @@ import {
   type BundleProblem,
 } from './bundleManifest.ts';
 import { captureKind, capturePath, type CaptureKindId } from './kinds.ts';
-import type { PprofEndpoint } from './endpoint.ts';
+import { resolveEndpoint, type PprofEndpoint } from './endpoint.ts';
 import { fetchPprofIndex } from './pprofIndex.ts';
 import { saveAtomically } from './save.ts';
 import { writeTarGz, type TarEntry } from './tar.ts';
@@ -84,6 +85,7 @@ export interface BundleResult {
 }
 
 const LOG_HEAD_BYTES = 64 * 1024;
+const PER_POD_CONCURRENCY = 3;
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** The etcd members and operator pods of the context. */
@@ -114,6 +116,10 @@ function describeBundlePod(t: BundleTarget, pod: V1Pod | undefined): BundlePod {
   };
 }
 
+async function readPodObject(kubeConfig: KubeConfig, t: BundleTarget): Promise<V1Pod> {
+  return kubeConfig.makeApiClient(CoreV1Api).readNamespacedPod({ name: t.name, namespace: t.namespace });
+}
+
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
@@ -134,6 +140,8 @@ class PodCollector {
   offKinds = new Set<CaptureKindId>();
   /** A failure that suggests the process or connection went away: later items wait for it to answer again. */
   private shaken = false;
+  /** The member's client certificate, loaded once for all its items (memory only). */
+  private tls?: Promise<EtcdTls>;
 
   constructor(t: BundleTarget, req: BundleRequest, registry: ForwardRegistry) {
     this.t = t;
@@ -153,6 +161,11 @@ class PodCollector {
       signal: this.req.signal,
       maxBytes: this.req.maxBytes,
       log: this.req.log,
+      tls: () => {
+        this.tls ??= readPodObject(this.req.kubeConfig, this.t).then((pod) => loadEtcdTls(this.req.kubeConfig, pod, { signal: this.req.signal }));
+        this.tls.catch(() => (this.tls = undefined));
+        return this.tls;
+      },
       ...extra,
     };
   }
@@ -160,14 +173,22 @@ class PodCollector {
   /** Finds the endpoint (through the pprof index, which also says whether block and mutex profiling are on) and opens a forward. */
   async prepare(): Promise<void> {
     try {
+      // The endpoint once, and the forward every item of this pod goes through, opened before the first request.
+      if (this.req.method !== 'exec') {
+        try {
+          const pod = await readPodObject(this.req.kubeConfig, this.t);
+          const endpoint = await resolveEndpoint(this.req.kubeConfig, pod);
+          await this.registry.start(this.req.kubeConfig, { namespace: this.t.namespace, pod: this.t.name, remotePort: endpoint.port }, 0);
+          this.endpoint = endpoint;
+        } catch {
+          // The index request below finds its own way (exec when port-forward is forbidden) and says what is wrong.
+        }
+      }
       const { entries, answer } = await fetchPprofIndex(this.options());
       this.endpoint = answer.endpoint;
       for (const k of ['block', 'mutex'] as const) {
         const e = entries.find((x) => x.name === k);
         if (e && e.count === 0) this.offKinds.add(k);
-      }
-      if (answer.method === 'forward') {
-        await this.registry.start(this.req.kubeConfig, { namespace: this.t.namespace, pod: this.t.name, remotePort: answer.endpoint.port }, 0).catch(() => undefined);
       }
     } catch (err) {
       const e = asCaptureError(err);
@@ -180,8 +201,15 @@ class PodCollector {
     return requestFromPod(this.options({ quietSeconds, postJson, onRequest }), path);
   }
 
+  private recovering?: Promise<void>;
+
   /** After a dropped connection: wait (bounded) until the pod answers again, so the remaining items are collected. */
-  async recover(): Promise<void> {
+  recover(): Promise<void> {
+    this.recovering ??= this.waitForAnswer().finally(() => (this.recovering = undefined));
+    return this.recovering;
+  }
+
+  private async waitForAnswer(): Promise<void> {
     this.shaken = true;
     const until = Date.now() + (this.req.recoverMs ?? 30_000);
     while (Date.now() < until) {
@@ -295,12 +323,12 @@ export async function collectBundle(req: BundleRequest): Promise<BundleResult> {
 
     await Promise.all(collectors.map(async (c) => {
       const t = c.t;
-      for (const item of itemsOf(t)) {
-        if (item === 'cpu' && kinds.includes('cpu') && !c.unreachable) continue;
-        if (c.offKinds.has(item as CaptureKindId)) continue;
+      const one = async (item: BundleItem): Promise<void> => {
+        if (item === 'cpu' && kinds.includes('cpu') && !c.unreachable) return;
+        if (c.offKinds.has(item as CaptureKindId)) return;
         if (c.unreachable && item !== 'log') {
           fail(t, item, new CaptureError('failed', c.unreachable));
-          continue;
+          return;
         }
         for (let attempt = 0; ; attempt++) {
           try {
@@ -329,7 +357,12 @@ export async function collectBundle(req: BundleRequest): Promise<BundleResult> {
             break;
           }
         }
-      }
+      };
+      // Snapshots of one process a few at a time: they are small, and the forward carries them side by side.
+      const queue = itemsOf(t);
+      await Promise.all(Array.from({ length: PER_POD_CONCURRENCY }, async () => {
+        for (let item = queue.shift(); item !== undefined; item = queue.shift()) await one(item);
+      }));
       progress(t, 'done');
     }));
     signal?.throwIfAborted();
@@ -376,6 +409,9 @@ export async function collectBundle(req: BundleRequest): Promise<BundleResult> {
     if (pod && podRestarts(pod) !== pods[i].restarts) pods[i].restartsAtEnd = podRestarts(pod);
   });
 
+  const order = new Map(targets.map((t, i) => [`${t.namespace}/${t.name}/`, i]));
+  const rank = (f: BundleFile): number => order.get(`${f.namespace}/${f.pod}/`) ?? -1;
+  fileList.sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     tool: { name: 'etcd-profiler', version: req.toolVersion },
@@ -397,13 +433,14 @@ export async function collectBundle(req: BundleRequest): Promise<BundleResult> {
     return { manifest, summaryLine };
   }
   const entries: TarEntry[] = [];
+  const collectedFiles = [...fileList];
   if (req.summarize) {
     const summary = Buffer.from(req.summarize({ manifest, files }), 'utf8');
     manifest.files.unshift({ path: 'SUMMARY.md', size: summary.length, sha256: sha256(summary) });
     entries.push({ path: 'SUMMARY.md', data: summary });
   }
   entries.unshift({ path: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8') });
-  for (const f of fileList) entries.push({ path: f.path, data: files.get(f.path)! });
+  for (const f of collectedFiles) entries.push({ path: f.path, data: files.get(f.path)! });
   signal?.throwIfAborted();
   const file = await saveAtomically(req.output, writeTarGz(entries));
   log(`Bundle written: ${file}`);

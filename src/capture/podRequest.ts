@@ -4,7 +4,7 @@
 // certificate files already mounted in the container. Errors come out as CaptureError with what to do.
 import { AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { ClusterError, forbiddenMessage, httpStatusOf, toClusterError } from '../cluster/errors.ts';
-import { etcdCertPathCandidates, loadEtcdTls } from '../cluster/etcdCerts.ts';
+import { etcdCertPathCandidates, loadEtcdTls, type EtcdTls } from '../cluster/etcdCerts.ts';
 import type { ForwardRegistry } from '../cluster/forwardRegistry.ts';
 import { podRestarts } from '../cluster/pods.ts';
 import { startPortForward, type PortForwardSession } from '../cluster/portForward.ts';
@@ -41,6 +41,8 @@ export interface PodRequestOptions {
   maxBytes?: number;
   /** POST this JSON body instead of a GET (etcd's /v3/maintenance/status). */
   postJson?: string;
+  /** etcd client material already loaded for this pod (a bundle asks many times); else loaded per request. */
+  tls?: () => Promise<EtcdTls>;
 }
 
 export interface PodAnswer extends FetchResult {
@@ -157,7 +159,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
       let tlsSource: string | undefined;
       if (endpoint.scheme === 'https') {
         o.onCertificates?.();
-        material = await loadEtcdTls(kubeConfig, pod, { signal });
+        material = await (o.tls ? o.tls() : loadEtcdTls(kubeConfig, pod, { signal }));
         tlsSource = material.source;
         log(`Client certificate from ${material.source}`);
       }

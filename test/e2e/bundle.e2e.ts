@@ -32,7 +32,9 @@ test('profiling bundle from the Pods view: progress, bundle view, a member\'s he
 
     await session.contextMenu(contextRow, 'Collect Profiling Bundle…');
     await answerInput(session, '3'); // CPU seconds
-    await answerInput(session); // kinds: the defaults
+    // Kinds: the defaults (block and mutex marked "where the process turned it on").
+    await session.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'where the process turned it on' }).first().waitFor({ timeout: 30_000 });
+    await answerInput(session);
     // Per-pod progress in a notification with Cancel.
     const progress = session.page.locator('.notification-toast', { hasText: 'Profiling bundle of sandbox' }).first();
     await progress.waitFor({ state: 'visible', timeout: 60_000 });
