@@ -38,7 +38,6 @@ test('bundle --seconds 5: three members and the operator, within 5 + 20 s, verif
   console.log(`bundle took ${r.ms} ms; stderr tail:\n${r.stderr.split('\n').slice(-4).join('\n')}`);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), out);
-  assert.ok(r.ms <= 25_000, `took ${r.ms} ms, more than 5 + 20 s`);
 
   const x = path.join(dir, 'x');
   mkdirSync(x);
@@ -106,6 +105,8 @@ test('bundle --seconds 5: three members and the operator, within 5 + 20 s, verif
   const hits = findKeyBytes([[out, gz], [`${out} (unpacked tar)`, gunzipSync(gz)], ...filesUnder(x).map((f): [string, Buffer] => [f, readFileSync(f)])], needles);
   assert.deepEqual(hits, []);
   assert.ok(statSync(out).size > 0);
+  // Last, so a slow run still shows whether the content is right.
+  assert.ok(r.ms <= 25_000, `took ${r.ms} ms, more than 5 + 20 s`);
 });
 
 test('bundle with a bad flag or kind: exit 1 with the reason, no file', async () => {
