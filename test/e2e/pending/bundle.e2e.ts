@@ -1,3 +1,5 @@
+// NOT YET RUN TO THE END (issue 17): kept out of test/run-all.sh's e2e glob until it has passed once in code-server;
+// the one attempt stopped in the harness (code-server's activity bar not up within 60 s at load average 50).
 // The packaged extension in code-server, against the sandbox: right-click the context → Collect Profiling Bundle…
 // (3 s CPU, default kinds) shows per-pod progress, then the bundle view: the members side by side with the leader
 // marked; a member's heap opens from it in the profile viewer; Compare members diffs the leader's heap against a
@@ -7,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSession, waitFor, type Session } from './harness.ts';
+import { startSession, waitFor, type Session } from '../harness.ts';
 
 async function answerInput(s: Session, value?: string): Promise<void> {
   const input = s.page.locator('.quick-input-widget input.input');
