@@ -50,6 +50,15 @@ const builds = [
     },
   },
   {
+    // The members view (bundle view, Capture from All Members).
+    ...common,
+    entryPoints: ['webview/members.ts'],
+    outfile: 'dist/members.js',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+  },
+  {
     ...common,
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',

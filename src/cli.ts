@@ -199,6 +199,7 @@ export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
   goroutines: { usage: GOROUTINES_USAGE, summary: 'goroutines of a dump grouped by state and stack', run: runGoroutines },
   capture: () => import('./capture/cliCapture.ts').then((m) => m.captureCliCommand(UsageError)),
   gateway: () => import('./capture/cliGateway.ts').then((m) => m.gatewayCliCommand(UsageError)),
+  bundle: () => import('./cliBundle.ts').then((m) => m.bundleCliCommand(UsageError)),
 };
 
 async function load(entry: Command | (() => Promise<Command>)): Promise<Command> {

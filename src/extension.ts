@@ -4,6 +4,7 @@ import { CaptureFileSystem } from './views/captureDocuments.ts';
 import { CapturesTreeProvider } from './views/capturesTree.ts';
 import { createRegisterCommand } from './views/commands/index.ts';
 import { addKubeconfig } from './views/commands/addKubeconfig.ts';
+import { collectBundleCommand, openBundleCommand } from './views/commands/bundle.ts';
 import { captureAllMembers } from './views/commands/captureAll.ts';
 import { registerCaptureCommands } from './views/commands/captureCommands.ts';
 import { setupGateways } from './views/commands/gateway.ts';
@@ -11,6 +12,7 @@ import { refresh } from './views/commands/refresh.ts';
 import { selectContext } from './views/commands/selectContext.ts';
 import { showOutput } from './views/commands/showOutput.ts';
 import { setupGoroutines } from './views/goroutines/index.ts';
+import { BundleFileSystem } from './views/members/bundleFs.ts';
 import { ClusterService } from './views/kube.ts';
 import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
@@ -45,6 +47,9 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
     vscode.workspace.onDidGrantWorkspaceTrust(() => void reportSecuritySettings(output)),
   );
   setupGateways(ctx, pctx, registerCommand);
+  const bundles = BundleFileSystem.register(ctx);
+  registerCommand('etcdProfiler.collectBundle', collectBundleCommand(bundles), { cluster: true });
+  registerCommand('etcdProfiler.openBundle', openBundleCommand(bundles));
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
 

@@ -24,6 +24,8 @@ export interface ExecFetchOptions {
   onBytes?: (received: number) => void;
   /** Larger answers stop the command (default 1 GiB). */
   maxBytes?: number;
+  /** A JSON body to POST instead of a GET. */
+  postJson?: string;
 }
 
 export type Tool = 'curl' | 'wget';
@@ -35,14 +37,18 @@ export type Tool = 'curl' | 'wget';
  */
 export function fetchCommand(
   tool: Tool,
-  o: Pick<ExecFetchOptions, 'scheme' | 'port' | 'path' | 'certs' | 'insecureSkipVerify' | 'maxSeconds'>,
+  o: Pick<ExecFetchOptions, 'scheme' | 'port' | 'path' | 'certs' | 'insecureSkipVerify' | 'maxSeconds' | 'postJson'>,
   basic = false,
 ): string[] {
   const url = `${o.scheme}://127.0.0.1:${o.port}${o.path}`;
-  if (tool === 'wget' && basic) return ['wget', '-q', '-S', '-O', '-', ...(o.insecureSkipVerify ? ['--no-check-certificate'] : []), url];
+  const post = o.postJson;
+  if (tool === 'wget' && basic) {
+    return ['wget', '-q', '-S', '-O', '-', ...(post !== undefined ? [`--post-data=${post}`] : []), ...(o.insecureSkipVerify ? ['--no-check-certificate'] : []), url];
+  }
   if (tool === 'curl') {
     // Headers go to stderr (-D /dev/stderr) so the status is known while stdout stays the raw body.
     const cmd = ['curl', '-sS', '-D', '/dev/stderr', '--max-time', String(o.maxSeconds), '-o', '-'];
+    if (post !== undefined) cmd.push('-X', 'POST', '-H', 'content-type: application/json', '--data-binary', post);
     if (o.scheme === 'https') {
       if (o.certs) cmd.push('--cacert', o.certs.ca, '--cert', o.certs.cert, '--key', o.certs.key);
       if (o.insecureSkipVerify) cmd.push('-k');
@@ -53,6 +59,7 @@ export function fetchCommand(
   // -t 1: a retry after a dropped connection restarts the download and appends a second copy to stdout;
   // --content-on-error keeps the body of a 4xx/5xx (Go's "cpu profiling already in use").
   const cmd = ['wget', '-nv', '-S', '-t', '1', '-T', String(o.maxSeconds), '--content-on-error', '-O', '-'];
+  if (post !== undefined) cmd.push('--header=content-type: application/json', `--post-data=${post}`);
   if (o.scheme === 'https') {
     if (o.certs) cmd.push(`--ca-certificate=${o.certs.ca}`, `--certificate=${o.certs.cert}`, `--private-key=${o.certs.key}`);
     if (o.insecureSkipVerify) cmd.push('--no-check-certificate');

@@ -22,6 +22,8 @@ export interface FetchOptions {
   onBytes?: (received: number) => void;
   /** Larger answers are refused (default 1 GiB). */
   maxBytes?: number;
+  /** A JSON body to POST instead of a GET (etcd's /v3/maintenance/status). */
+  postJson?: string;
 }
 
 export interface FetchResult {
@@ -75,7 +77,10 @@ export function fetchPprof(target: HttpTarget, path: string, options: FetchOptio
       req.destroy();
       reject(err);
     };
-    const common = { host: target.host, port: target.port, path, method: 'GET', signal, headers: { 'accept-encoding': 'identity' } };
+    const post = options.postJson;
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+    if (post !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(post)) });
+    const common = { host: target.host, port: target.port, path, method: post !== undefined ? 'POST' : 'GET', signal, headers };
     let req: http.ClientRequest;
     if (target.scheme === 'https') {
       const material = target.tls;
@@ -121,6 +126,6 @@ export function fetchPprof(target: HttpTarget, path: string, options: FetchOptio
         resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body: Buffer.concat(chunks) });
       });
     });
-    req.end();
+    req.end(post);
   });
 }

@@ -4,7 +4,7 @@
 // certificate files already mounted in the container. Errors come out as CaptureError with what to do.
 import { AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { ClusterError, forbiddenMessage, httpStatusOf, toClusterError } from '../cluster/errors.ts';
-import { etcdCertPathCandidates, loadEtcdTls } from '../cluster/etcdCerts.ts';
+import { etcdCertPathCandidates, loadEtcdTls, type EtcdTls } from '../cluster/etcdCerts.ts';
 import type { ForwardRegistry } from '../cluster/forwardRegistry.ts';
 import { podRestarts } from '../cluster/pods.ts';
 import { startPortForward, type PortForwardSession } from '../cluster/portForward.ts';
@@ -39,6 +39,10 @@ export interface PodRequestOptions {
   quietSeconds?: number;
   /** Larger answers stop with a `too-large` CaptureError (default 1 GiB). */
   maxBytes?: number;
+  /** POST this JSON body instead of a GET (etcd's /v3/maintenance/status). */
+  postJson?: string;
+  /** etcd client material already loaded for this pod (a bundle asks many times); else loaded per request. */
+  tls?: () => Promise<EtcdTls>;
 }
 
 export interface PodAnswer extends FetchResult {
@@ -155,7 +159,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
       let tlsSource: string | undefined;
       if (endpoint.scheme === 'https') {
         o.onCertificates?.();
-        material = await loadEtcdTls(kubeConfig, pod, { signal });
+        material = await (o.tls ? o.tls() : loadEtcdTls(kubeConfig, pod, { signal }));
         tlsSource = material.source;
         log(`Client certificate from ${material.source}`);
       }
@@ -165,7 +169,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
       const answer = await fetchPprof(
         { scheme: endpoint.scheme, host: '127.0.0.1', port: session.localPort, tls: material, insecureSkipVerify: o.insecureSkipVerify },
         path,
-        { signal, onBytes: o.onBytes, idleTimeoutMs: (quiet + 30) * 1000, maxBytes: o.maxBytes },
+        { signal, onBytes: o.onBytes, idleTimeoutMs: (quiet + 30) * 1000, maxBytes: o.maxBytes, postJson: o.postJson },
       ).catch((err: unknown) => {
         // The forward closed our socket because the API server refused the upgrade (403, 401, pod gone):
         // that, not the TLS or HTTP symptom, is what the user must hear.
@@ -193,6 +197,7 @@ export async function requestFromPod(o: PodRequestOptions, path: string): Promis
           insecureSkipVerify: o.insecureSkipVerify,
           maxSeconds: quiet + 60,
           maxBytes: o.maxBytes,
+          postJson: o.postJson,
           signal,
           onBytes: o.onBytes,
         });

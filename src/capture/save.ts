@@ -70,7 +70,7 @@ export async function saveAtomically(file: string, data: Uint8Array, options: { 
   if (options.root) await ensureCapturesFolder(options.root);
   await mkdir(path.dirname(file), { recursive: true, mode: FOLDER_MODE });
   let target = file;
-  const ext = file.endsWith('.pb.gz') ? '.pb.gz' : path.extname(file);
+  const ext = /\.(pb|tar)\.gz$/.exec(file)?.[0] ?? path.extname(file);
   for (let i = 1; await exists(target); i++) target = `${file.slice(0, file.length - ext.length)}-${i}${ext}`;
   const temp = tempPathFor(target);
   try {

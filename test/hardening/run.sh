@@ -12,7 +12,7 @@ rm -f "$HARDENING_RESULTS/figures.jsonl" "$HARDENING_RESULTS/summary.txt"
 # shellcheck disable=SC2086
 node --test ${NODE_TEST_FLAGS:---test-reporter=spec} --test-concurrency=1 \
   test/hardening/fuzz.test.ts test/hardening/hostile.test.ts test/hardening/faults.test.ts \
-  test/hardening/load.test.ts test/hardening/keys.test.ts
+  test/hardening/load.test.ts test/hardening/keys.test.ts test/hardening/bundleFaults.test.ts
 tests=$?
 node test/hardening/summary.ts
 figures=$?

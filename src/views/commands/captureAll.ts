@@ -1,10 +1,16 @@
 // "Capture from All Members": the chosen kind (CPU, heap…) from every etcd member of a context at once, with
-// one progress notification, then each result opened side by side (one editor column per member) and the
-// failures listed. From an etcd pod row the row's context is used; from the palette a context is asked.
+// one progress notification, then one members view: the members side by side (total, top functions, which one
+// is the leader, from each member's /v3/maintenance/status), from which each member's capture opens, and
+// Compare members. From an etcd pod row the row's context is used; from the palette a context is asked.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
 import { podTargetOf } from '../podTree.ts';
 import { captureAll } from '../../capture/captureAll.ts';
+import { fetchEndpointStatus } from '../../capture/etcdStatus.ts';
+import { MembersPanel } from '../members/membersPanel.ts';
+import { capturedPayload, type CapturedMember } from '../members/model.ts';
 import { CAPTURE_KINDS, captureKind, type CaptureKind } from '../../capture/kinds.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { captureSettings } from './capture.ts';
@@ -30,7 +36,7 @@ async function pickKind(): Promise<CaptureKind | undefined> {
 }
 
 export function captureAllMembers(forwards: ForwardRegistry): CommandFactory {
-  return (_ctx, pctx) => async (arg?: unknown, kindArg?: unknown) => {
+  return (ctx, pctx) => async (arg?: unknown, kindArg?: unknown) => {
     const context = podTargetOf(arg)?.context ?? (await pickContext(pctx));
     if (!context) return undefined;
     const discovery = await pctx.pods.discovery(context);
@@ -74,12 +80,34 @@ export function captureAllMembers(forwards: ForwardRegistry): CommandFactory {
     );
     pctx.captures.refresh();
     const ok = results.filter((r) => r.result);
-    // Side by side: each member's capture in its own editor column.
-    for (let i = 0; i < ok.length; i++) {
-      const uri = vscode.Uri.file(ok[i].result!.file);
-      const column = Math.min(i + 1, 9) as vscode.ViewColumn;
-      if (kind.format === 'text') await vscode.window.showTextDocument(uri, { viewColumn: column, preview: false, preserveFocus: i > 0 });
-      else await vscode.commands.executeCommand('vscode.openWith', uri, 'etcdProfiler.profileViewer', { viewColumn: column, preview: false, preserveFocus: i > 0 });
+    // Who leads: each member's own status (in parallel, a second at most each; unknown when it does not answer).
+    const kubeConfig = pctx.kube.kubeConfigFor(context);
+    const roles = await Promise.all(
+      members.map((m) =>
+        Promise.race([
+          fetchEndpointStatus({ kubeConfig, namespace, pod: m.name, method: settings.method, registry: forwards, insecureSkipVerify: settings.insecureSkipVerify }).then((r) => r.status),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000)),
+        ]).catch((err: unknown) => {
+          pctx.output.warn(`endpoint status of ${m.name}: ${(err as Error).message}`);
+          return undefined;
+        }),
+      ),
+    );
+    const time = new Date();
+    const captured: CapturedMember[] = await Promise.all(
+      results.map(async (r, i) => {
+        const m = members[i];
+        const file = r.result ? { id: r.result.file, name: basename(r.result.file), bytes: await readFile(r.result.file), size: r.result.bytes } : undefined;
+        return { namespace, pod: r.pod, role: roles[i]?.role ?? 'unknown', memberId: roles[i]?.memberId, node: m.node, file, error: r.error?.message };
+      }),
+    );
+    if (ok.length > 0) {
+      const payload = capturedPayload(kind, captured, context, time);
+      MembersPanel.show(
+        ctx.extensionUri,
+        { key: `capture:${context}:${kind.id}:${time.getTime()}`, title: `${kind.label} · all members · ${time.toISOString().slice(11, 16)}`, payload: async () => payload, uriOf: (id) => vscode.Uri.file(id) },
+        pctx.output,
+      );
     }
     for (const r of results) {
       if (r.result) pctx.output.info(`${kind.label} from ${namespace}/${r.pod} by ${r.result.method}: ${r.result.file} (${r.result.bytes} bytes)`);

@@ -47,8 +47,9 @@ export function setupProfileViewer(ctx: vscode.ExtensionContext, pctx: ProfilerC
         : (await vscode.window.showOpenDialog({ title: 'Open Profile', openLabel: 'Open', defaultUri: defaultFolder(pctx), filters: PROFILE_FILTERS }))?.[0];
     if (target) await vscode.commands.executeCommand('vscode.openWith', target, PROFILE_VIEW_TYPE);
   });
-  registerGuarded(ctx, pctx.output, COMPARE_PROFILES_COMMAND, async (uri?: vscode.Uri) => {
-    const session = provider.active;
+  // `target`: the profile to compare (its open editor); default the profile editor last focused.
+  registerGuarded(ctx, pctx.output, COMPARE_PROFILES_COMMAND, async (uri?: vscode.Uri, target?: vscode.Uri) => {
+    const session = (target instanceof vscode.Uri ? provider.sessionFor(target) : undefined) ?? provider.active;
     if (!session) {
       void vscode.window.showInformationMessage('Open a profile in the profile viewer first, then compare it with a base profile.');
       return;

@@ -285,6 +285,13 @@ export class ProfileEditorProvider implements vscode.CustomReadonlyEditorProvide
     return this.activeSession && this.sessions.has(this.activeSession) ? this.activeSession : undefined;
   }
 
+  /** The open editor of `uri` (the last one focused when there are several). */
+  sessionFor(uri: vscode.Uri): ProfileSession | undefined {
+    const key = uri.toString();
+    if (this.active?.doc.uri.toString() === key) return this.active;
+    return [...this.sessions].reverse().find((s) => s.doc.uri.toString() === key);
+  }
+
   async openCustomDocument(uri: vscode.Uri): Promise<ProfileDocument> {
     return new ProfileDocument(uri, await readProfile(uri));
   }
