@@ -198,6 +198,8 @@ export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
   top: { usage: TOP_USAGE, summary: 'flat and cum per function, line or file, like go tool pprof -top', run: runTop },
   goroutines: { usage: GOROUTINES_USAGE, summary: 'goroutines of a dump grouped by state and stack', run: runGoroutines },
   capture: () => import('./capture/cliCapture.ts').then((m) => m.captureCliCommand(UsageError)),
+  record: () => import('./capture/cliRecord.ts').then((m) => m.recordCliCommand(UsageError)),
+  timeline: () => import('./capture/cliRecord.ts').then((m) => m.timelineCliCommand(UsageError)),
 };
 
 async function load(entry: Command | (() => Promise<Command>)): Promise<Command> {

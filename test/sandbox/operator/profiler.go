@@ -40,5 +40,6 @@ func newMux(parker *parker) *http.ServeMux {
 	mux.HandleFunc("POST /park", parker.handlePark)
 	mux.HandleFunc("POST /release", parker.handleRelease)
 	mux.HandleFunc("GET /parked", parker.handleParked)
+	registerLeak(mux)
 	return mux
 }
