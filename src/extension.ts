@@ -13,6 +13,7 @@ import { ClusterService } from './views/kube.ts';
 import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
 import { setupProfileViewer } from './views/profilePanel/index.ts';
+import { setupTimeline } from './views/timeline/index.ts';
 
 export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   const output = vscode.window.createOutputChannel('etcd Profiler', { log: true });
@@ -31,6 +32,7 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.captureAllMembers', captureAllMembers(forwards));
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
+  setupTimeline(ctx, pctx, registerCommand, forwards, viewer);
 
   return pctx;
 }

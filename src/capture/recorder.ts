@@ -84,6 +84,8 @@ export class Recorder {
   readonly header: RecordingHeader;
   rounds = 0;
   captures = 0;
+  /** Set when run() has written the end of the index. */
+  done = false;
   failed = 0;
   private readonly last = new Map<string, { uid?: string; restarts?: number }>();
   private readonly stopper = new AbortController();
@@ -159,6 +161,7 @@ export class Recorder {
     }
     const end: RecordingEnd = { ended: new Date().toISOString(), reason, ...(message ? { message } : {}) };
     await appendFile(this.indexFile, indexLine(end));
+    this.done = true;
     return { dir: o.dir, index: this.indexFile, rounds: this.rounds, captures: this.captures, failed: this.failed, reason, findings: this.findings(), timeline: this.timeline };
   }
 

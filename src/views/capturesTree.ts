@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { captureTree, formatSize, listCaptureFiles, resolveCapturesFolder, type CaptureFile, type CaptureFolderNode } from './captureFiles.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
+import { RECORDING_INDEX } from '../profile/recordingIndex.ts';
 
 export type CaptureTreeNode = { type: 'folder'; node: CaptureFolderNode } | { type: 'file'; file: CaptureFile };
 
@@ -107,6 +108,13 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
     item.tooltip = file.path;
     item.contextValue = 'capture';
     item.command = { command: 'vscode.open', title: 'Open capture', arguments: [uri] };
+    if (basename(file.path) === RECORDING_INDEX) {
+      // A recording's index opens its timeline; the captures beside it open as usual.
+      item.label = 'Timeline';
+      item.iconPath = new vscode.ThemeIcon('graph-line');
+      item.contextValue = 'recording';
+      item.command = { command: 'etcdProfiler.openTimeline', title: 'Open Timeline', arguments: [uri] };
+    }
     return item;
   }
 
