@@ -190,3 +190,30 @@ describe('timeline and findings', () => {
     assert.deepEqual(s.points.map((p) => [p.t, p.value]), [[at(10), mb], [at(20), 2 * mb]]);
   });
 });
+
+describe('Timeline view model', () => {
+  test('charts per pod, marks for failed and restarted rounds, findings with their span', async () => {
+    const { timelineModel } = await import('../../src/profile/timelineCharts.ts');
+    const dump = summarizeCapture('goroutine', readFileSync(join(TESTDATA, 'operator.goroutine-debug2.txt'))) as GoroutineSummary;
+    const heap = summarizeHeap(decodeProfile(readFileSync(join(TESTDATA, 'operator.heap.pb.gz'))));
+    const tl = new Timeline();
+    [20, 24, 28, 32, 36].forEach((n, i) => {
+      const r = round(i + 1, 'op', i === 3 ? 'restarted' : undefined);
+      const failures = i === 2 ? [{ kind: 'heap' as const, error: 'The pod restarted. Nothing was saved.', code: 'connection-dropped' }] : [];
+      const summaries = { goroutine: { summary: dumpWith(dump, n), file: `op/g${i}.txt`, t: at(i * 10) }, ...(i === 2 ? {} : { heap: { summary: heap, file: `op/h${i}.pb.gz`, t: at(i * 10) } }) };
+      tl.add(r, summaries, failures);
+    });
+    const m = timelineModel(header, tl, findLeaks(tl), { title: 'Timeline: op', live: false });
+    const pod = m.pods[0];
+    assert.deepEqual(pod.charts.map((c) => c.title), ['Goroutines by state', 'Heap in use (bytes)', 'Heap in use (objects)']);
+    const g = pod.charts[0];
+    assert.equal(g.lines[0].name, 'total');
+    assert.deepEqual(g.lines[0].points.map((p) => p.file), ['op/g0.txt', 'op/g1.txt', 'op/g2.txt', 'op/g3.txt', 'op/g4.txt']);
+    assert.equal(pod.charts[1].lines[0].points.length, 4, 'no heap point for the failed round');
+    assert.deepEqual(pod.marks.map((x) => [x.round, x.kind]), [[3, 'failed'], [4, 'restarted']]);
+    assert.match(pod.marks[0].text, /^Round 3 failed: heap: The pod restarted/);
+    assert.equal(m.subtitle, 'openshift-etcd-operator · goroutine, heap every 10 s · 5 rounds');
+    // The restart at round 4 starts over: two points (32, 36) are too few for a finding.
+    assert.deepEqual(m.findings, []);
+  });
+});
