@@ -41,6 +41,8 @@ export interface RecorderOptions {
   maxBytes?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** When round `n` starts (before its captures). */
+  onRoundStart?: (n: number) => void;
   /** After each pod's round is written: the round, the findings so far. */
   onRound?: (round: RoundEntry, findings: Finding[]) => void;
   /** Heap captures ask the runtime for a GC first (`?gc=1`) so in-use is current; default true. */
@@ -149,6 +151,7 @@ export class Recorder {
         if (this.stopped) break;
         n++;
         this.log(`Round ${n}: ${o.pods.join(', ')}`);
+        o.onRoundStart?.(n);
         await Promise.all(o.pods.map((pod) => this.round(n, pod)));
         if (this.stopped) break;
         slot = Math.max(slot + 1, Math.ceil((Date.now() - start) / every));
@@ -242,6 +245,22 @@ export class Recorder {
       o.kinds.includes('cpu') ? one('cpu') : Promise.resolve(),
     ]);
     if (entry.captures.length === 0) return;
+    if (failures.length && !entry.change && seen && !this.stopped) {
+      // A capture failed: did the pod restart or get replaced meanwhile? The API shows it within moments (a
+      // dropped TLS handshake alone reads like a certificate problem). If so, this is the round to mark.
+      for (let i = 0; i < 6 && !entry.change && !this.stopped; i++) {
+        if (i) await sleep(500, this.stopper.signal);
+        const now = await this.readPod(pod);
+        if (now?.uid && seen.uid && now.uid !== seen.uid) entry.change = 'replaced';
+        else if (now && now.restarts > seen.restarts) entry.change = 'restarted';
+        if (now && entry.change) this.last.set(pod, { uid: now.uid, restarts: now.restarts });
+      }
+      if (entry.change) {
+        const why = entry.change === 'replaced' ? `${pod} was replaced by a new pod during this round` : `a container of ${pod} restarted during this round`;
+        for (const c of entry.captures) if ('error' in c && !/restarted|deleted|replaced/.test(c.error)) c.error = `${why[0].toUpperCase()}${why.slice(1)}; nothing was saved. (${c.error})`;
+        for (const f of failures) if (!/restarted|deleted|replaced/.test(f.error)) f.error = `${why[0].toUpperCase()}${why.slice(1)}; nothing was saved. (${f.error})`;
+      }
+    }
     entry.captures.sort((a, b) => o.kinds.indexOf(a.kind) - o.kinds.indexOf(b.kind));
     await appendFile(this.indexFile, indexLine(entry));
     this.rounds++;
