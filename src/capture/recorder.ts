@@ -14,13 +14,19 @@ import { findLeaks, type Finding } from '../profile/findings.ts';
 import { RECORDING_FORMAT, RECORDING_INDEX, indexLine, type RecordKind, type RecordingEnd, type RecordingHeader, type RoundCapture, type RoundEntry } from '../profile/recordingIndex.ts';
 import { Timeline } from '../profile/timeline.ts';
 import { capture, type CaptureMethod } from './capture.ts';
-import { captureKind, type CaptureKindId } from './kinds.ts';
+import { captureKind, type CaptureKind, type CaptureKindId } from './kinds.ts';
 import type { PprofEndpoint } from './endpoint.ts';
 import { safeSegment, utcStamp } from './save.ts';
 import { CaptureError } from './validate.ts';
 
 /** The capture kind behind each recording kind: goroutines as debug=2 dumps, for states and creators. */
 export const RECORD_CAPTURE_KIND: Record<RecordKind, CaptureKindId> = { goroutine: 'goroutine-debug2', heap: 'heap', allocs: 'allocs', cpu: 'cpu' };
+
+/** The capture kind a recording uses; heap asks for a GC first (`?gc=1`): in-use figures are those of the last GC. */
+export function recordCaptureKind(kind: RecordKind, heapGc = true): CaptureKind {
+  const base = captureKind(RECORD_CAPTURE_KIND[kind]);
+  return kind === 'heap' && heapGc ? { ...base, params: { ...base.params, gc: '1' } } : base;
+}
 
 export interface RecorderOptions {
   kubeConfig: KubeConfig;
@@ -197,9 +203,7 @@ export class Recorder {
     const summaries: Partial<Record<RecordKind, { summary: CaptureSummary; file: string; t: string }>> = {};
     const failures: Array<{ kind: RecordKind; error: string; code: string }> = [];
     const one = async (kind: RecordKind): Promise<void> => {
-      const base = captureKind(RECORD_CAPTURE_KIND[kind]);
-      // In-use figures are those of the last GC; ask for one so each point is current (unless turned off).
-      const ck = kind === 'heap' && o.heapGc !== false ? { ...base, params: { ...base.params, gc: '1' } } : base;
+      const ck = recordCaptureKind(kind, o.heapGc !== false);
       const at = new Date();
       const outputFile = path.join(o.dir, safeSegment(pod), `${ck.id}-${utcStamp(at)}${ck.extension}`);
       try {
