@@ -3,7 +3,7 @@
 // through the operator's POST /park. The status bar entry counts rounds; the Timeline panel opens and shows the
 // goroutine-leak finding naming main.parkedOnRequest (also as one notification); hovering a chart shows a
 // round's values; Shift+clicking two points of the goroutine chart opens the dump-to-dump compare; the status
-// bar's Stop ends the recording. Keeps test-results/e2e-recording-*.png.
+// bar's Stop ends the recording, and the recording reopens from the Captures view. Keeps test-results/e2e-recording-*.png.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,6 +93,17 @@ test('record the operator from the Pods view: status bar, timeline with the find
     assert.ok(existsSync(join(dirRoot, recordings[0], 'recording.jsonl')));
     assert.ok(readdirSync(join(dirRoot, recordings[0], operator)).some((f) => /^heap-.*\.pb\.gz$/.test(f)));
     await session.screenshot('e2e-recording-stopped');
+
+    // The recording reopens from the Captures view: its index shows as "Timeline".
+    await session.runCommand('View: Close All Editors');
+    await session.page.locator('.tabs-container .tab').first().waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+    const item = await session.waitForTreeItem(/^Timeline/, 60_000);
+    await item.click();
+    await session.waitForEditorTab(`Timeline: ${operator}`, 60_000);
+    const again = session.webview().locator('.finding-goroutine-leak', { hasText: 'main.parkedOnRequest · sync.WaitGroup.Wait' }).first();
+    await again.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await session.webview().locator('.subtitle').innerText(), /openshift-etcd-operator · goroutine, heap, allocs every 3 s · \d+ rounds$/);
+    await session.screenshot('e2e-recording-reopened');
     assert.ok(parked > 0);
   } finally {
     if (parking) clearInterval(parking);
