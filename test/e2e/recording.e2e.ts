@@ -22,8 +22,9 @@ test('record the operator from the Pods view: status bar, timeline with the find
   const forward = await registry.start(admin.forContext(admin.currentContext), { namespace: OPERATOR_NS, pod: operator, remotePort: 6060 }, 0);
   let parking: NodeJS.Timeout | undefined;
   let parked = 0;
-  const session = await startSession({ name: 'recording' });
+  let session: Awaited<ReturnType<typeof startSession>> | undefined;
   try {
+    session = await startSession({ name: 'recording' });
     await session.openProfilerView();
     await session.setSideBarWidth(520);
     await session.expandAll();
@@ -109,6 +110,6 @@ test('record the operator from the Pods view: status bar, timeline with the find
     if (parking) clearInterval(parking);
     await fetch(`http://127.0.0.1:${forward.localPort}/release`, { method: 'POST' }).catch(() => undefined);
     await registry.stopAll();
-    await session.close();
+    await session?.close();
   }
 });
