@@ -66,6 +66,15 @@ const builds = [
     target: 'es2022',
     format: 'iife',
   },
+  {
+    // The Timeline panel's page (src/views/timeline).
+    ...common,
+    entryPoints: ['webview/timeline.ts'],
+    outfile: 'dist/timeline.js',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+  },
 ];
 
 if (watch) {

@@ -200,6 +200,8 @@ export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
   capture: () => import('./capture/cliCapture.ts').then((m) => m.captureCliCommand(UsageError)),
   gateway: () => import('./capture/cliGateway.ts').then((m) => m.gatewayCliCommand(UsageError)),
   bundle: () => import('./cliBundle.ts').then((m) => m.bundleCliCommand(UsageError)),
+  record: () => import('./capture/cliRecord.ts').then((m) => m.recordCliCommand(UsageError)),
+  timeline: () => import('./capture/cliRecord.ts').then((m) => m.timelineCliCommand(UsageError)),
 };
 
 async function load(entry: Command | (() => Promise<Command>)): Promise<Command> {

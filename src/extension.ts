@@ -17,6 +17,7 @@ import { ClusterService } from './views/kube.ts';
 import { PodTreeProvider } from './views/podTree.ts';
 import type { ProfilerContext } from './views/profilerContext.ts';
 import { setupProfileViewer } from './views/profilePanel/index.ts';
+import { setupTimeline } from './views/timeline/index.ts';
 import { reportSecuritySettings, USER_ONLY_SETTINGS } from './views/trust.ts';
 
 /** Closes what outlives a synchronous dispose (port-forward listeners and connections); set by activate. */
@@ -52,6 +53,7 @@ export function activate(ctx: vscode.ExtensionContext): ProfilerContext {
   registerCommand('etcdProfiler.openBundle', openBundleCommand(bundles));
   const viewer = setupProfileViewer(ctx, pctx);
   setupGoroutines(ctx, pctx, viewer.sourceLinks);
+  setupTimeline(ctx, pctx, registerCommand, forwards, viewer);
 
   return pctx;
 }

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { captureDocumentUri } from './captureDocuments.ts';
 import { captureTree, formatSize, listCaptureFiles, resolveCapturesFolder, type CaptureFile, type CaptureFolderNode } from './captureFiles.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
+import { RECORDING_INDEX } from '../profile/recordingIndex.ts';
 
 export type CaptureTreeNode = { type: 'folder'; node: CaptureFolderNode } | { type: 'file'; file: CaptureFile };
 
@@ -116,6 +117,13 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
     // Dumps open under their title (kind · pod · time), like a fresh capture; profiles by their file.
     const titled = file.path.endsWith('.txt') ? captureDocumentUri(file.path) : undefined;
     item.command = { command: 'vscode.open', title: 'Open capture', arguments: [titled ?? uri] };
+    if (basename(file.path) === RECORDING_INDEX) {
+      // A recording's index opens its timeline; the captures beside it open as usual.
+      item.label = 'Timeline';
+      item.iconPath = new vscode.ThemeIcon('graph-line');
+      item.contextValue = 'recording';
+      item.command = { command: 'etcdProfiler.openTimeline', title: 'Open Timeline', arguments: [uri] };
+    }
     return item;
   }
 

@@ -41,5 +41,6 @@ func newMux(parker *parker) *http.ServeMux {
 	mux.HandleFunc("POST /release", parker.handleRelease)
 	mux.HandleFunc("GET /parked", parker.handleParked)
 	mux.HandleFunc("POST /crash", handleCrash)
+	registerLeak(mux)
 	return mux
 }
