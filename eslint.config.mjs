@@ -16,10 +16,12 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   // The layer rule: data flows cluster → capture → profile → views, and only src/views and src/extension.ts import
-  // vscode. Each folder may import the layers before it, never those after it (webview/: only the message types).
+  // vscode. src/profile is the pure model every layer may call (capture hands it the bytes it fetched: imports
+  // point views → capture → cluster, and anything → profile); no folder imports a layer that comes after it, and
+  // profile imports none (webview/: only the message types).
   ...layerRules([
     { files: ['src/cluster/**'], forbid: ['capture', 'profile', 'views', 'extension', 'cli', 'protocol'] },
-    { files: ['src/capture/**'], forbid: ['profile', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/capture/**'], forbid: ['views', 'extension', 'cli', 'protocol'] },
     { files: ['src/profile/**'], forbid: ['cluster', 'capture', 'views', 'extension', 'cli', 'protocol'] },
     { files: ['src/cli.ts', 'src/protocol.ts'], forbid: ['views', 'extension'] },
     { files: ['src/views/**'], forbid: ['extension', 'cli'] },

@@ -4,7 +4,6 @@
 import * as vscode from 'vscode';
 import { captureCrashTraceback } from '../../capture/crashTraceback.ts';
 import { CaptureError } from '../../capture/validate.ts';
-import { openDump } from '../goroutines/commands.ts';
 import { resolvePod } from '../podPicker.ts';
 import type { CommandFactory } from './index.ts';
 
@@ -31,7 +30,7 @@ export const openCrashTraceback: CommandFactory = (_ctx, pctx) => async (arg?: u
   const t = result.traceback;
   pctx.output.info(`Crash traceback of ${target.namespace}/${target.name} (${result.container}, ${result.log} log): ${t.message || 'no message'}; ${t.goroutines} goroutines; saved to ${result.file}`);
   pctx.captures.refresh();
-  await openDump(pctx.output, vscode.Uri.file(result.file));
+  await vscode.commands.executeCommand('etcdProfiler.openGoroutineDump', vscode.Uri.file(result.file));
   void vscode.commands.executeCommand('etcdProfiler.goroutines.focus');
   void vscode.window.showInformationMessage(`${target.name} (${result.container}) crashed: ${t.message || 'a goroutine dump without a panic message'} — ${t.goroutines} goroutines.`);
   return result.file;

@@ -9,7 +9,7 @@ import { resolvePod } from '../podPicker.ts';
 import type { ProfilerContext } from '../profilerContext.ts';
 import { fileLabel, PprofWebPanels } from '../pprofWebPanel.ts';
 import { captureSettings } from './capture.ts';
-import type { CommandFactory, RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './index.ts';
 
 
 export function pprofCommand(g: PprofGateway, seconds = 30): string {
