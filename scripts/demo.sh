@@ -86,7 +86,7 @@ done
 sleep 1
 show_sandbox_log
 
-mkdir -p "$demo_dir/user-data/User" "$demo_dir/extensions"
+mkdir -p "$demo_dir/user-data/User" "$demo_dir/user-data/Machine" "$demo_dir/extensions"
 # A fresh captures folder per run: the sandbox's pods have the same names every run, and captures of an earlier
 # run's pods would look like this run's. Kept after the demo stops (its path is printed below).
 captures="$(mktemp -d /tmp/etcd-profiler-demo-captures.XXXXXX)"
@@ -96,7 +96,8 @@ captures="$(mktemp -d /tmp/etcd-profiler-demo-captures.XXXXXX)"
   const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
   s["etcdProfiler.capturesFolder"] = process.argv[2];
   fs.writeFileSync(process.argv[3], JSON.stringify(s, null, 2));
-' "$repo/scripts/code-server-settings.json" "$captures" "$demo_dir/user-data/User/settings.json"
+  fs.writeFileSync(process.argv[4], JSON.stringify(s, null, 2)); // code-server reads machine-scoped settings here
+' "$repo/scripts/code-server-settings.json" "$captures" "$demo_dir/user-data/User/settings.json" "$demo_dir/user-data/Machine/settings.json"
 dirs=(--user-data-dir "$demo_dir/user-data" --extensions-dir "$demo_dir/extensions")
 say "installing $vsix into code-server"
 PATH="$(dirname "$node24"):$PATH" "$node24" "$entry" "${dirs[@]}" --install-extension "$vsix" >/dev/null

@@ -377,7 +377,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   mkdirSync(extensions, { recursive: true });
   mkdirSync(workspace, { recursive: true });
   const trustSettings = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...defaultSettings, ...trustSettings, ...options.settings }, null, 2));
+  const settingsJson = JSON.stringify({ ...defaultSettings, ...trustSettings, ...options.settings }, null, 2);
+  writeFileSync(join(userData, 'User', 'settings.json'), settingsJson);
+  // code-server is a remote: machine-scoped settings (etcdProfiler.kubeconfig, capturesFolder, …) are read from
+  // the remote's Machine settings, not the browser-side User settings, so the harness writes both.
+  mkdirSync(join(userData, 'Machine'), { recursive: true });
+  writeFileSync(join(userData, 'Machine', 'settings.json'), settingsJson);
 
   const logsDir = join(resultsDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
