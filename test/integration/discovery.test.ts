@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
+import { ClusterError } from '../../src/cluster/errors.ts';
 import { endpointUrl } from '../../src/cluster/endpoints.ts';
 import { discoverPods, toPodTarget } from '../../src/cluster/pods.ts';
 import { watchPods } from '../../src/cluster/podWatch.ts';
@@ -89,7 +90,7 @@ test('a wrong token is a context-wide "unauthorized"', async () => {
   const kc = admin().forContext('sandbox');
   const user = kc.users.find((u) => u.name === kc.getContextObject('sandbox')!.user)!;
   (user as { token?: string }).token = 'not-a-token';
-  await assert.rejects(discoverPods(kc.makeApiClient(CoreV1Api), 'sandbox'), (err: unknown) => (err as { kind?: string }).kind === 'unauthorized');
+  await assert.rejects(discoverPods(kc.makeApiClient(CoreV1Api), 'sandbox'), (err: unknown) => err instanceof ClusterError && err.code === 'unauthorized');
 });
 
 test('Other Go pods: a selector finds a pod, its endpoint comes from its log, the watch sees it come and go', { timeout: 120_000 }, async (t) => {
