@@ -1,6 +1,7 @@
 // Runs a command in a container through the API server (client-node Exec) and returns its binary stdout,
 // its stderr and its exit code. Abortable: the WebSocket is closed, which ends the remote process's streams.
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { Exec, type KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, toClusterError } from './errors.ts';
 
@@ -135,8 +136,13 @@ export async function execInPod(options: ExecOptions): Promise<ExecResult> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     ws!.on('error', () => undefined);
-    ws!.on('close', () => {
+    ws!.on('close', async () => {
       signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) return;
+      // Output received before the close may still be queued in `stdout` (an async onStdout sink writing to
+      // disk): let it drain, or the caller sees a truncated stream.
+      if (!stdout.writableEnded) stdout.end();
+      await finished(stdout).catch(() => undefined);
       if (signal?.aborted) return;
       if (sinkError) {
         reject(sinkError instanceof Error ? sinkError : new Error(String(sinkError)));

@@ -78,7 +78,7 @@ test('record the operator from the Pods view: status bar, timeline with the find
     await chart.click({ position: { x: box.width * 0.2, y: box.height / 2 }, modifiers: ['Shift'] });
     await web.locator('.status', { hasText: /Round \d+ selected/ }).waitFor({ state: 'visible', timeout: 10_000 });
     await chart.click({ position: { x: box.width * 0.6, y: box.height / 2 }, modifiers: ['Shift'] });
-    await session.waitForEditorTab(/goroutine-debug2-.*vs goroutine-debug2-/, 60_000);
+    await session.waitForEditorTab(/goroutines debug=2 · .* vs goroutines debug=2 · /, 60_000);
     const diff = await session.activeEditorText();
     assert.match(diff, /(grew|appeared) \+\d+ \(\d+ → \d+\) \[sync\.WaitGroup\.Wait/);
     await session.screenshot('e2e-recording-compare');

@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { repoRoot, sandboxDir, sandboxInfo, startSession } from './harness.ts';
-import { formatSize } from '../../src/views/captureFiles.ts';
-import { compareWithFile, openProfile, setEditorWidth, viewerFrame, waitForSource } from './viewerSteps.ts';
-import type { BrowserWindow } from './browserGlobals.ts';
+import { repoRoot, sandboxDir, sandboxInfo, startSession } from '../harness.ts';
+import { formatSize } from '../../../src/views/captureFiles.ts';
+import { compareWithFile, openProfile, setEditorWidth, viewerFrame, waitForSource } from '../viewerSteps.ts';
+import type { BrowserWindow } from '../browserGlobals.ts';
 
 // page.evaluate callbacks run in Chromium; see browserGlobals.ts.
 declare const window: BrowserWindow;

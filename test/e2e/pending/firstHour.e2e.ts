@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import type { Locator } from 'playwright-core';
-import { repoRoot, sandboxInfo, startSession, waitFor, type Session } from './harness.ts';
+import { repoRoot, sandboxInfo, startSession, waitFor, type Session } from '../harness.ts';
 
 function filesUnder(dir: string): string[] {
   let names: string[];
