@@ -98,6 +98,7 @@ test('record the operator from the Pods view: status bar, timeline with the find
     // The recording reopens from the Captures view: its index shows as "Timeline".
     await session.runCommand('View: Close All Editors');
     await session.page.locator('.tabs-container .tab').first().waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+    await session.expandAll();
     const item = await session.waitForTreeItem(/^Timeline/, 60_000);
     await item.click();
     await session.waitForEditorTab(`Timeline: ${operator}`, 60_000);
