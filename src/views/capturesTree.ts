@@ -91,9 +91,13 @@ export class CapturesTreeProvider implements vscode.TreeDataProvider<CaptureTree
       }
       await vscode.commands.executeCommand('setContext', 'etcdProfiler.hasCaptures', folderNode.folders.length + folderNode.files.length > 0);
     }
+    // A recording's "Timeline" (its index) comes first in its folder, above the pods' captures.
+    const isIndex = (f: { path: string }) => basename(f.path) === RECORDING_INDEX;
+    const file = (f: (typeof folderNode.files)[number]): CaptureTreeNode => ({ type: 'file', file: f });
     return [
+      ...folderNode.files.filter(isIndex).map(file),
       ...folderNode.folders.map((n): CaptureTreeNode => ({ type: 'folder', node: n })),
-      ...folderNode.files.map((f): CaptureTreeNode => ({ type: 'file', file: f })),
+      ...folderNode.files.filter((f) => !isIndex(f)).map(file),
     ];
   }
 
