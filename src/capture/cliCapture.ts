@@ -15,7 +15,8 @@ export interface CliIo {
   stderr: (line: string) => void;
 }
 
-const defaultIo: CliIo = {
+/** Lines to the process's stdout and stderr: the default of every CLI command. */
+export const defaultIo: CliIo = {
   stdout: (l) => process.stdout.write(l + '\n'),
   stderr: (l) => process.stderr.write(l + '\n'),
 };

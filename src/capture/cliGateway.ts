@@ -3,6 +3,7 @@
 // it serves until SIGINT/SIGTERM (then closes the forward and exits 0) or until the pod goes away (exit 1).
 // Request lines (without the token) go to stderr.
 import { parseArgs } from 'node:util';
+import { defaultIo, type CliIo } from './cliCapture.ts';
 import type { CaptureMethod } from './podRequest.ts';
 
 export const GATEWAY_USAGE = `Usage: etcd-profiler gateway --kubeconfig FILE [--context NAME] -n NAMESPACE POD [--port P]
@@ -10,18 +11,8 @@ export const GATEWAY_USAGE = `Usage: etcd-profiler gateway --kubeconfig FILE [--
 Serves http://127.0.0.1:PORT/TOKEN/debug/pprof/ from the pod's pprof endpoint until Ctrl-C. Only GET/HEAD
 under /debug/pprof/ pass (with --allow-metrics also /metrics and /version).`;
 
-export interface GatewayCliIo {
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
-}
-
-const defaultIo: GatewayCliIo = {
-  stdout: (l) => process.stdout.write(l + '\n'),
-  stderr: (l) => process.stderr.write(l + '\n'),
-};
-
 /** Runs until `signal` aborts (or SIGINT/SIGTERM when none is given); resolves to the exit code. */
-export async function runGatewayCommand(argv: string[], io: GatewayCliIo = defaultIo, signal?: AbortSignal): Promise<number> {
+export async function runGatewayCommand(argv: string[], io: CliIo = defaultIo, signal?: AbortSignal): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
