@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
-import { filesUnder } from '../../integration/helpers/keys.ts';
-import { startSession, waitFor, type Session } from '../harness.ts';
+import { filesUnder } from '../integration/helpers/keys.ts';
+import { startSession, waitFor, type Session } from './harness.ts';
 
 // The extension host inherits this environment: `go` on PATH, and the local toolchain only.
 if (existsSync('/usr/local/go/bin/go') && !(process.env.PATH ?? '').split(':').includes('/usr/local/go/bin')) {
