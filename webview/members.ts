@@ -59,6 +59,11 @@ function comparePanel(p: MembersPayload): HTMLElement | null {
   );
 }
 
+/** A function's name without its package's import path (`etcdserver.(*EtcdServer).apply`), as the flame graph shows it; the whole name is the row's tooltip. */
+function shortName(name: string): string {
+  return name.replace(/^([\w.~-]+\/)+/, '');
+}
+
 function render(root: HTMLElement, p: MembersPayload): void {
   window.__membersPayload = p;
   const members = p.members;
@@ -88,7 +93,7 @@ function render(root: HTMLElement, p: MembersPayload): void {
             'td',
             { class: m.role === 'leader' ? 'leader' : '' },
             s.total ? h('div', { class: 'total' }, `Total ${s.total}`) : null,
-            h('ol', { class: 'top' }, ...s.rows.map((r) => h('li', { title: r.name }, h('span', { class: 'value' }, `${r.value} ${r.percent}`), ' ', h('span', { class: 'fn' }, r.name)))),
+            h('ol', { class: 'top' }, ...s.rows.map((r) => h('li', { title: r.name }, h('span', { class: 'value' }, `${r.value} ${r.percent}`), ' ', h('span', { class: 'fn' }, shortName(r.name))))),
           );
         }),
       ),
