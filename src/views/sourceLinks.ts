@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { getConfig, SECTION } from './config.ts';
-import { parseModulePath, resolveSourcePath, type PathRewrite, type Resolution, type SourceRoots, type WorkspaceModule } from './sourceMap.ts';
+import { parseModulePath, resolveSourcePath, type PathRewrite, type Resolution, type SourceRoots, type WorkspaceModule } from '../source/sourceMap.ts';
 
 export const REWRITES_SETTING = 'sourcePathRewrites';
 const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.sandbox/**}';
