@@ -151,7 +151,7 @@ function goModDownload(todo: readonly ModuleVersion[], opts: FetchOptions): Prom
             const o = objs.find((x) => x.Path === m.path && x.Version === m.version);
             if (o?.Dir && !o.Error) out.set(key(m), { ok: true, dir: o.Dir, via: 'go' });
             else {
-              const msg = (o?.Error ?? (stderr.trim() || (err as Error | null)?.message || 'go mod download failed')).split('\n').slice(0, 6).join(' ');
+              const msg = (o?.Error ?? (stderr.trim() || (err as Error | null)?.message || 'go mod download failed')).split('\n').slice(0, 6).join(' ').replace(/\s+/g, ' ');
               const refused = /SECURITY ERROR|checksum mismatch|verifying/.test(msg);
               out.set(key(m), { ok: false, error: new FetchError(refused ? `${key(m)} refused: ${msg}` : `${key(m)}: ${msg}`, refused ? 'refused' : 'unavailable') });
               if (refused) await forgetDownload(gomod, m);

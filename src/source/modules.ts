@@ -16,7 +16,7 @@ export type Origin =
 
 // golang.org/x/mod/module: path elements of ASCII letters, digits and `-._~`; the first has a dot.
 const ELEMENT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
-const FIRST = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+const FIRST = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)+$/;
 // Semantic versions as the go command accepts them for modules (pseudo-versions and toolchain versions included).
 const VERSION = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+incompatible)?$/;
 const GO_VERSION = /^go(1)\.(0|[1-9]\d*)(\.(0|[1-9]\d*))?((rc|beta)[1-9]\d*)?$/;

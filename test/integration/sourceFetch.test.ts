@@ -20,6 +20,7 @@ import { decodeProfile } from '../../src/profile/decode.ts';
 import { fetchModules, srcDir } from '../../src/source/fetchModule.ts';
 import { readGoFetchEnv } from '../../src/source/goEnv.ts';
 import { classifyBuildPath, toolchainModule } from '../../src/source/modules.ts';
+import { entryData, readZipEntries } from '../../src/source/moduleZip.ts';
 import { makeZip, startGoProxy, UPSTREAM, type GoProxy } from './helpers/goProxy.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -214,5 +215,52 @@ for (const withGo of [true, false]) {
     assert.ok(proxy.requests.some((r) => r.startsWith('/example.com/srcprog/@v/v0.1.0.')), proxy.requests.join(' '));
     if (withGo) assert.ok(existsSync(path.join(cacheDir, 'gomod', 'github.com', 'klauspost', 'compress@v1.18.0')));
     else assert.ok(existsSync(path.join(cacheDir, 'src', 'github.com', 'klauspost', 'compress@v1.18.0', '.etcd-profiler-complete')));
+  });
+}
+
+// A proxy that serves golang.org/x/text@v0.21.0 with one file changed (one comment line added to normalize.go):
+// its h1: hash no longer matches the checksum database, which the proxy forwards from the public one. The download
+// is refused with a message naming the module and the mismatch, and nothing of it is cached; the other modules
+// (through to the public proxy) still resolve.
+const TAMPERED = { path: 'golang.org/x/text', version: 'v0.21.0' };
+for (const withGo of [true, false]) {
+  test(`${withGo ? 'go mod download' : 'in-process download'}: a tampered module zip is refused and nothing is cached`, { timeout: 10 * 60_000 }, async (t) => {
+    const prefix = `${TAMPERED.path}@${TAMPERED.version}/`;
+    const real = Buffer.from(await (await fetch(`${UPSTREAM}/${TAMPERED.path}/@v/${TAMPERED.version}.zip`)).arrayBuffer());
+    const goMod = await (await fetch(`${UPSTREAM}/${TAMPERED.path}/@v/${TAMPERED.version}.mod`)).text();
+    const entries = readZipEntries(real);
+    const files = entries.map((e) => {
+      let data = entryData(real, e);
+      if (e.name === `${prefix}unicode/norm/normalize.go`) data = Buffer.concat([data, Buffer.from('// changed on the way\n')]);
+      return { name: e.name.slice(prefix.length), data };
+    });
+    const bad = await startGoProxy([{ ...TAMPERED, zip: makeZip(prefix, files), goMod }]);
+    try {
+      const cacheDir = mkdtempSync(path.join(work, 'tampered-'));
+      const env = { ...userEnv(withGo), GOPROXY: `${bad.url},${UPSTREAM}`, GONOSUMDB: '' };
+      const { code, out, stderr } = await runSource([profiles[0], '--fetch', '--cache', cacheDir], env);
+      assert.equal(code, 0, stderr);
+      const text = out.files.filter((r) => r.file.startsWith(prefix));
+      assert.ok(text.length >= 1, 'the profile has golang.org/x/text frames');
+      t.diagnostic(`what the user reads: ${text[0].reason}`);
+      for (const r of text) {
+        assert.equal(r.local, null);
+        assert.match(r.reason ?? '', /^golang\.org\/x\/text@v0\.21\.0 refused: .*checksum mismatch/);
+        if (withGo) assert.match(r.reason!, /SECURITY ERROR/);
+        else assert.match(r.reason!, /the checksum database sum\.golang\.org has h1:\S+=.*nothing was cached/);
+      }
+      // The checksum database was reached through the proxy's /sumdb/, as the go command does.
+      assert.ok(bad.requests.some((u) => u.startsWith(`/sumdb/sum.golang.org/lookup/${prefix.slice(0, -1)}`)), bad.requests.join(' '));
+      const others = out.files.filter((r) => r.file.startsWith('github.com/klauspost/compress@v1.18.0/'));
+      assert.ok(others.length > 0 && others.every((r) => r.exact), 'the untampered modules still resolve');
+      // Nothing of the refused version is kept: no source folder, no download left-overs, no temp folder.
+      const leftovers = (dir: string): string[] =>
+        existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((p) => p.includes('text@v0.21.0') || p.includes('v0.21.0.') || p.includes('.tmp-')) : [];
+      assert.deepEqual(leftovers(path.join(cacheDir, 'src', 'golang.org')), []);
+      assert.deepEqual(leftovers(path.join(cacheDir, 'gomod', 'golang.org')), []);
+      assert.deepEqual(leftovers(path.join(cacheDir, 'gomod', 'cache', 'download', 'golang.org')), []);
+    } finally {
+      await bad.close();
+    }
   });
 }

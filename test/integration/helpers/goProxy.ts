@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { escapePath } from '../../../src/source/modules.ts';
 
 export const UPSTREAM = 'https://proxy.golang.org';
@@ -70,36 +70,40 @@ export async function startGoProxy(modules: readonly ServedModule[], forwardSumD
   };
 }
 
-/** A zip of `files` (stored, not deflated), each named `prefix + name`. */
-export function makeZip(prefix: string, files: readonly { name: string; data: Buffer }[]): Buffer {
+/** A zip of `files`, each named `prefix + name`: stored, or deflated with `deflate`; `mode` the Unix mode (0o100644). */
+export function makeZip(prefix: string, files: readonly { name: string; data: Buffer; deflate?: boolean; mode?: number }[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const f of files) {
     const name = Buffer.from(prefix + f.name);
     const crc = crc32(f.data);
+    const body = f.deflate ? deflateRawSync(f.data) : f.data;
+    const method = f.deflate ? 8 : 0;
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);
     lh.writeUInt16LE(0x0800, 6);
+    lh.writeUInt16LE(method, 8);
     lh.writeUInt32LE(crc, 14);
-    lh.writeUInt32LE(f.data.length, 18);
+    lh.writeUInt32LE(body.length, 18);
     lh.writeUInt32LE(f.data.length, 22);
     lh.writeUInt16LE(name.length, 26);
-    locals.push(lh, name, f.data);
+    locals.push(lh, name, body);
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0);
     ch.writeUInt16LE((3 << 8) | 20, 4);
     ch.writeUInt16LE(20, 6);
     ch.writeUInt16LE(0x0800, 8);
+    ch.writeUInt16LE(method, 10);
     ch.writeUInt32LE(crc, 16);
-    ch.writeUInt32LE(f.data.length, 20);
+    ch.writeUInt32LE(body.length, 20);
     ch.writeUInt32LE(f.data.length, 24);
     ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+    ch.writeUInt32LE(((f.mode ?? 0o100644) << 16) >>> 0, 38);
     ch.writeUInt32LE(offset, 42);
     centrals.push(ch, name);
-    offset += 30 + name.length + f.data.length;
+    offset += 30 + name.length + body.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
