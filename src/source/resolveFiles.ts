@@ -111,7 +111,11 @@ export async function resolveFiles(files: readonly string[], opts: ResolveOption
       }
       const local = path.join(res.dir, ...p.rel.split('/'));
       if (!local.startsWith(res.dir + path.sep) || !(await isFile(local))) {
-        r.reason = `${p.m.path}@${p.m.version} has no file ${p.rel}`;
+        r.reason =
+          origins[p.i].kind === 'stdlib'
+            ? `not in the standard library of ${opts.goVersion}: a main module without a dot in its path? Give it with --main-module PATH@VERSION or map it with ${hint}`
+            : `${p.m.path}@${p.m.version} has no file ${p.rel}`;
+        r.module = r.version = null;
         continue;
       }
       r.local = local;

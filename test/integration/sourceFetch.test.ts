@@ -115,12 +115,16 @@ function frames(file: string): { fn: string; file: string; line: number; start: 
   return [...out.values()];
 }
 
-/** `pkg.(*T).Method.func2[go.shape.int]` → `Method` (a closure's first line is a `func` literal: `func`). */
+/** `pkg.(*T).Method.func2[go.shape.int]` → `Method`; a closure's (`func2`, nested `func2.1`) first line is a `func` literal: `func`. */
 function shortName(fn: string): string {
   const last = fn.slice(fn.lastIndexOf('/') + 1).replace(/\[[^\]]*\]/g, '');
   const parts = last.split('.');
   const name = parts[parts.length - 1];
-  return /^func\d+$/.test(name) ? 'func' : name;
+  if (/^(func)?\d+$/.test(name)) return 'func';
+  // The compiler's wrappers of `go f(x)` and `defer f(x)` start at that statement.
+  if (/^gowrap\d+$/.test(name)) return 'go ';
+  if (/^deferwrap\d+$/.test(name)) return 'defer ';
+  return name;
 }
 
 const lineCache = new Map<string, string[]>();
@@ -264,3 +268,36 @@ for (const withGo of [true, false]) {
     }
   });
 }
+
+// The committed real captures of the sandbox's etcd v3.6.16 (built with -trimpath by test/sandbox/build, captured
+// by test/unit/testdata/capture-fixtures.sh): with an empty module cache, no go on PATH and an empty fetch cache,
+// every dependency frame — etcd's own modules, grpc, bbolt, protobuf… — opens the exact version's file at a line
+// that exists, its function named on its first line; the standard library at the capture's Go version.
+test('etcd v3.6.16 captures: every dependency and standard-library frame resolves at its exact version', { timeout: 20 * 60_000 }, async (t) => {
+  const cacheDir = mkdtempSync(path.join(work, 'etcd-'));
+  const env = { ...userEnv(false), GOPROXY: UPSTREAM, GONOSUMDB: '' };
+  const tc = toolchainModule(goVersion);
+  mkdirSync(path.dirname(srcDir(cacheDir, tc)), { recursive: true });
+  symlinkSync(srcDir(path.join(cacheRoot, 'fetch-cache'), tc), srcDir(cacheDir, tc));
+  const fixtures = ['cpu', 'heap', 'goroutine', 'mutex'].map((k) => path.join(repo, `test/unit/testdata/etcd.${k}.pb.gz`));
+  let modules = new Set<string>();
+  for (const profile of fixtures) {
+    const started = Date.now();
+    const { code, out, stderr } = await runSource([profile, '--fetch', '--go-version', goVersion, '--cache', cacheDir], env);
+    assert.equal(code, 0, stderr);
+    t.diagnostic(`${path.basename(profile)}: ${out.resolved} of ${out.total} files in ${Date.now() - started} ms`);
+    const rows = new Map(out.files.map((r) => [r.file, r]));
+    const main = rows.get('sandbox/etcd/main.go');
+    if (main) assert.match(main.reason ?? '', /--main-module PATH@VERSION/);
+    assert.equal(out.resolved, out.total - (main ? 1 : 0), JSON.stringify(out.files.filter((r) => !r.local && r !== main)));
+    for (const r of out.files) if (classifyBuildPath(r.file).kind === 'module') modules.add(`${r.module}@${r.version}`);
+    const checked = assertFramesAt(rows, profile, new Set(['module']));
+    assert.ok(checked >= 20, `${checked} dependency frames checked in ${path.basename(profile)}`);
+    for (const fr of frames(profile)) {
+      if (fr.file === 'sandbox/etcd/main.go') continue;
+      if (classifyBuildPath(fr.file).kind === 'stdlib') assert.ok(rows.get(fr.file)?.exact, fr.file);
+    }
+  }
+  modules = new Set([...modules].filter((m) => m.startsWith('go.etcd.io/')));
+  for (const m of ['go.etcd.io/etcd/server/v3@v3.6.16', 'go.etcd.io/bbolt@v1.4.3', 'go.etcd.io/raft/v3@v3.6.0']) assert.ok(modules.has(m), `${m} in ${[...modules]}`);
+});
