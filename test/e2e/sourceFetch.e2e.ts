@@ -1,0 +1,98 @@
+// Source at the exact version, in code-server: a real CPU capture of the sandbox's etcd v3.6.16 (the committed
+// fixture test/unit/testdata/etcd.cpu.pb.gz, built -trimpath) opens from a workspace that holds no etcd source,
+// with an empty module cache (GOMODCACHE) and fresh extension storage. Double-clicking a deep etcd frame shows the
+// fetch progress, then opens go.etcd.io/etcd/server/v3@v3.6.16's file read-only at the function's first line, the
+// tab titled `file.go — go.etcd.io∕etcd∕server∕v3@v3.6.16`; typing changes nothing; the note on OpenShift's fork
+// shows. Screenshots: test-results/e2e-source-fetch-*.png.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { test } from 'node:test';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { classifyBuildPath } from '../../src/source/modules.ts';
+import { repoRoot, startSession } from './harness.ts';
+import { openProfile, waitForSource } from './viewerSteps.ts';
+import type { BrowserWindow } from './browserGlobals.ts';
+
+declare const window: BrowserWindow;
+
+interface Probe {
+  describe(i: number): string[];
+  label(i: number): string;
+  locate(i: number): { x: number; y: number; w: number; h: number } | undefined;
+  layout: { n: number; data: { depth: ArrayLike<number> } };
+}
+
+test('a deep etcd frame with no local source opens the exact version fetched, read-only, titled module@version', { timeout: 10 * 60_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcfetch-'));
+  const workspace = join(work, 'workspace');
+  mkdirSync(workspace);
+  const fixture = join(repoRoot, 'test/unit/testdata/etcd.cpu.pb.gz');
+  const profile = join(workspace, 'etcd-cpu.pb.gz');
+  copyFileSync(fixture, profile);
+  const functions = new Map(decodeProfile(readFileSync(fixture), 'etcd.cpu.pb.gz').functions.map((f) => [f.name, f]));
+  // The extension host inherits this environment: an empty module cache, so nothing of etcd is on this machine.
+  const savedModCache = process.env.GOMODCACHE;
+  process.env.GOMODCACHE = join(work, 'gomodcache');
+  mkdirSync(process.env.GOMODCACHE);
+  const session = await startSession({ name: 'source-fetch', workspace });
+  try {
+    await session.openProfilerView();
+    const frame = await openProfile(session, profile);
+    // The deepest frame of etcd's server module drawn wide enough to aim at.
+    const target = await frame.evaluate(() => {
+      const f = (window.__profileApp as { flame: Probe }).flame;
+      let best: { name: string; depth: number; rect: { x: number; y: number; w: number; h: number } } | undefined;
+      for (let i = 1; i < f.layout.n; i++) {
+        const r = f.locate(i);
+        const d = f.layout.data.depth[i];
+        if (!r || r.w < 30 || !f.label(i).startsWith('go.etcd.io/etcd/server/v3/')) continue;
+        if (!best || d > best.depth) best = { name: f.label(i), depth: d, rect: r };
+      }
+      return best;
+    });
+    assert.ok(target && target.depth >= 4, `a deep etcd server frame is drawn (${JSON.stringify(target)})`);
+    const fn = functions.get(target.name);
+    assert.ok(fn, target.name);
+    const origin = classifyBuildPath(fn.filename);
+    assert.ok(origin.kind === 'module' && origin.module === 'go.etcd.io/etcd/server/v3' && origin.version === 'v3.6.16', fn.filename);
+    const title = `${basename(fn.filename)} — go.etcd.io\u2215etcd\u2215server\u2215v3@v3.6.16`;
+
+    const canvas = (await frame.locator('canvas.flame-canvas').boundingBox())!;
+    await session.page.mouse.dblclick(canvas.x + target.rect.x + Math.min(target.rect.w / 2, 20), canvas.y + target.rect.y + target.rect.h / 2);
+    // The progress notification, while the module downloads.
+    let sawProgress = false;
+    const seen = new Set<string>();
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && !(await session.editorTabs()).some((t) => t.includes(title))) {
+      const notes = await session.notifications();
+      notes.forEach((n) => seen.add(n));
+      if (!sawProgress && notes.some((n) => n.includes('Fetching go.etcd.io/etcd/server/v3@v3.6.16'))) {
+        sawProgress = true;
+        await session.screenshot('e2e-source-fetch-progress');
+      }
+      await session.page.waitForTimeout(100);
+    }
+    assert.ok(sawProgress, 'a progress notification named the module version while it was fetched');
+    await waitForSource(session, title, fn.startLine, 60_000);
+    const name = target.name.slice(target.name.lastIndexOf('.') + 1);
+    assert.match(await session.activeEditorText(), new RegExp(`func .*${name}\\(`), `the function ${name} is on screen`);
+    // The note on OpenShift's fork (an information toast, shown as the file opens).
+    for (let i = 0; i < 50 && ![...seen].some((n) => /OpenShift builds etcd from its own fork/.test(n)); i++) {
+      (await session.notifications()).forEach((n) => seen.add(n));
+      await session.page.waitForTimeout(100);
+    }
+    await session.screenshot('e2e-source-fetch-opened');
+    assert.ok([...seen].some((n) => /OpenShift builds etcd from its own fork/.test(n)), JSON.stringify([...seen]));
+    // Read-only: typing leaves the text as it was.
+    await session.page.keyboard.type('ZQZQ');
+    await session.page.waitForTimeout(500);
+    assert.doesNotMatch(await session.activeEditorText(), /ZQZQ/);
+  } finally {
+    await session.close();
+    if (savedModCache === undefined) delete process.env.GOMODCACHE;
+    else process.env.GOMODCACHE = savedModCache;
+    rmSync(work, { recursive: true, force: true });
+  }
+});
