@@ -1,7 +1,11 @@
 // Where a frame's build path says its source comes from, and the checks that keep a hostile profile's names out of
 // URLs, file paths and the go command; the go command's GOPROXY / GOPRIVATE rules.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import { fetchModules } from '../../src/source/fetchModule.ts';
 import { globMatch, matchPrefixPatterns, parseProxyList } from '../../src/source/goEnv.ts';
 import { checkModulePath, checkRelPath, checkVersion, classifyBuildPath, escapePath, isGoVersion, parseModuleVersion, toolchainModule, unescapePath } from '../../src/source/modules.ts';
 
@@ -100,4 +104,34 @@ test('GOPROXY lists: comma falls through on 404/410 only, pipe on any error', ()
   ]);
   assert.deepEqual(parseProxyList('off'), [{ url: 'off', fallBackOnAnyError: false }]);
   assert.deepEqual(parseProxyList('https://a.example/'), [{ url: 'https://a.example', fallBackOnAnyError: false }]);
+});
+
+test('in-process fetching: private modules, GOPROXY=off and hostile module names fail with a message, before any request', async () => {
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'ep-fetch-'));
+  const env = {
+    GOPROXY: 'https://proxy.golang.org,direct',
+    GONOPROXY: 'git.corp.example.com',
+    GOPRIVATE: 'git.corp.example.com',
+    GOSUMDB: 'sum.golang.org',
+    GONOSUMDB: 'git.corp.example.com',
+    GOFLAGS: '',
+    GOINSECURE: '',
+    GOMODCACHE: '',
+    GOROOT: '',
+    GOVERSION: '',
+    goBin: '',
+  };
+  try {
+    const r1 = (await fetchModules([{ path: 'git.corp.example.com/team/svc', version: 'v1.2.3' }], { cacheDir, env })).get('git.corp.example.com/team/svc@v1.2.3');
+    assert.ok(r1 && !r1.ok);
+    assert.match(r1.error.message, /git\.corp\.example\.com\/team\/svc@v1\.2\.3 is private \(GONOPROXY\/GOPRIVATE\).*needs the go command/);
+    const r2 = (await fetchModules([{ path: 'github.com/x/y', version: 'v1.0.0' }], { cacheDir, env: { ...env, GOPROXY: 'off' } })).get('github.com/x/y@v1.0.0');
+    assert.ok(r2 && !r2.ok);
+    assert.match(r2.error.message, /GOPROXY=off names no proxy to fetch github\.com\/x\/y@v1\.0\.0/);
+    const r3 = (await fetchModules([{ path: 'github.com/x/y', version: 'v1.0.0 --json' }], { cacheDir, env })).get('github.com/x/y@v1.0.0 --json');
+    assert.ok(r3 && !r3.ok && r3.error.kind === 'refused');
+    assert.deepEqual(readdirSync(cacheDir), []);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
 });
