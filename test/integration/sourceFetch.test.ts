@@ -281,11 +281,17 @@ test('etcd v3.6.16 captures: every dependency and standard-library frame resolve
   symlinkSync(srcDir(path.join(cacheRoot, 'fetch-cache'), tc), srcDir(cacheDir, tc));
   const fixtures = ['cpu', 'heap', 'goroutine', 'mutex'].map((k) => path.join(repo, `test/unit/testdata/etcd.${k}.pb.gz`));
   let modules = new Set<string>();
+  const downloaded = new Set<string>();
   for (const profile of fixtures) {
     const started = Date.now();
     const { code, out, stderr } = await runSource([profile, '--fetch', '--go-version', goVersion, '--cache', cacheDir], env);
     assert.equal(code, 0, stderr);
     t.diagnostic(`${path.basename(profile)}: ${out.resolved} of ${out.total} files in ${Date.now() - started} ms`);
+    // Each module version is downloaded once: a later profile takes what an earlier one fetched from the cache.
+    for (const m of stderr.matchAll(/^fetched \d+\/\d+: (\S+)$/gm)) {
+      assert.ok(!downloaded.has(m[1]), `${m[1]} downloaded again`);
+      downloaded.add(m[1]);
+    }
     const rows = new Map(out.files.map((r) => [r.file, r]));
     const main = rows.get('sandbox/etcd/main.go');
     if (main) assert.match(main.reason ?? '', /--main-module PATH@VERSION/);
@@ -300,4 +306,5 @@ test('etcd v3.6.16 captures: every dependency and standard-library frame resolve
   }
   modules = new Set([...modules].filter((m) => m.startsWith('go.etcd.io/')));
   for (const m of ['go.etcd.io/etcd/server/v3@v3.6.16', 'go.etcd.io/bbolt@v1.4.3', 'go.etcd.io/raft/v3@v3.6.0']) assert.ok(modules.has(m), `${m} in ${[...modules]}`);
+  assert.ok(downloaded.has('go.etcd.io/etcd/server/v3@v3.6.16'), [...downloaded].join(' '));
 });
