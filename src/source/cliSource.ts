@@ -2,11 +2,13 @@
 // [--cache DIR] [--json]`: where each source file of a profile is on this machine, and whether it is the exact
 // version that built the binary. With --fetch, missing module source is downloaded (go mod download, or in-process
 // through GOPROXY with the checksum database) into the cache. Honours GOMODCACHE, GOPROXY, GONOPROXY/GOPRIVATE,
-// GOSUMDB/GONOSUMDB and GOFLAGS as the go command reads them.
+// GOSUMDB/GONOSUMDB and GOFLAGS as the go command reads them. A capture's sidecar (`.<file>.meta.json`, written by
+// the extension's captures) supplies the Go version and main modules when the flags do not.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseCaptureMeta, sidecarPath } from '../profile/captureMeta.ts';
 import { decodeProfile } from '../profile/decode.ts';
 import { readGoFetchEnv } from './goEnv.ts';
 import { isGoVersion, parseModuleVersion, type ModuleVersion } from './modules.ts';
@@ -102,13 +104,25 @@ export function sourceCliCommand(UserError: new (message: string) => Error): { u
           throw new UserError(`--main-module ${(err as Error).message}`);
         }
       }
-      const goVersion = values['go-version'];
+      let goVersion = values['go-version'];
       if (goVersion !== undefined && !isGoVersion(goVersion)) throw new UserError(`--go-version must look like go1.26.8, not "${goVersion}".`);
       let bytes: Uint8Array;
       try {
         bytes = await readFile(positionals[0]);
       } catch (err) {
         throw new UserError(`${positionals[0]}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+      }
+      // What the capture recorded beside the file (the flags win): the Go version and the main modules' version.
+      const meta = parseCaptureMeta(await readFile(sidecarPath(positionals[0]), 'utf8').catch(() => ''));
+      goVersion ??= meta.goVersion;
+      if (!values['main-module']?.length) {
+        for (const s of meta.mainModules ?? []) {
+          try {
+            mainModules.push(parseModuleVersion(s));
+          } catch {
+            // a malformed entry is left out
+          }
+        }
       }
       const files = profileFiles(bytes, path.basename(positionals[0]));
       const env = await readGoFetchEnv();
