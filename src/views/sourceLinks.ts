@@ -1,16 +1,19 @@
 // Opens the source of a profile frame: gathers the roots (workspace folders, go.mod modules,
 // vendor folders, GOROOT/GOPATH/module cache, `etcdProfiler.sourcePathRewrites`) and lets the
 // pure resolver in sourceMap.ts pick a file inside them. Nothing outside those roots is opened.
-// A dependency frame (`module@version/…` in its build path) found nowhere is fetched at that exact version
-// (src/source: the go command, else the module proxy with the checksum database), with cancellable progress,
-// into the extension's storage, and opened read-only with `module@version` in the tab title.
+// A frame found nowhere is fetched at the exact version that built the binary — a dependency at the version in its
+// build path, a main-module or standard-library file at the version the capture's sidecar recorded — (src/source:
+// the go command, else the module proxy with the checksum database), with cancellable progress, into the
+// extension's storage, and opened read-only with `module@version` in the tab title.
 import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { fetchModules, type FetchResult } from '../source/fetchModule.ts';
 import { readGoFetchEnv } from '../source/goEnv.ts';
-import { classifyBuildPath } from '../source/modules.ts';
+import { parseCaptureMeta, sidecarPath } from '../profile/captureMeta.ts';
+import { classifyBuildPath, parseModuleVersion, toolchainModule, type ModuleVersion } from '../source/modules.ts';
 import { parseModulePath, resolveSourcePath, type PathRewrite, type Resolution, type SourceRoots, type WorkspaceModule } from '../source/sourceMap.ts';
 import { getConfig, SECTION } from './config.ts';
 import { SourceFileSystem, sourceDocumentUri } from './sourceDocuments.ts';
@@ -153,15 +156,33 @@ export class SourceLinks implements vscode.Disposable {
     return r;
   }
 
-  /** Opens the file of a frame at its line, or explains why not and offers the setting. */
-  async open(buildPath: string, line: number, name: string): Promise<boolean> {
+  /**
+   * Opens the file of a frame at its line, or explains why not and offers the setting. `profile`: the capture the
+   * frame is from; its sidecar (capture metadata) names the Go version and the main modules' version.
+   */
+  async open(buildPath: string, line: number, name: string, profile?: string): Promise<boolean> {
     if (!buildPath) {
       void vscode.window.showInformationMessage(`${name} has no source file in this profile.`);
       return false;
     }
-    const r = await this.resolve(buildPath);
-    if (!r.found && (await this.openFetched(buildPath, line))) return true;
+    const meta = profile ? parseCaptureMeta(await readFile(sidecarPath(profile), 'utf8').catch(() => '')) : {};
+    const mainModules: ModuleVersion[] = [];
+    for (const m of meta.mainModules ?? []) {
+      try {
+        mainModules.push(parseModuleVersion(m));
+      } catch {
+        // malformed: left out
+      }
+    }
+    const origin = classifyBuildPath(buildPath, mainModules);
+    // A standard-library file of another Go version than the local one would open the wrong lines.
+    const otherGo = origin.kind === 'stdlib' && !!meta.goVersion && meta.goVersion !== (await this.localGoVersion());
+    const r: Resolution = otherGo ? { found: false, tried: [] } : await this.resolve(buildPath);
     if (!r.found) {
+      let target: { mv: ModuleVersion; rel: string } | undefined;
+      if (origin.kind === 'module' || origin.kind === 'main') target = { mv: { path: origin.module, version: origin.version }, rel: origin.rel };
+      else if (origin.kind === 'stdlib' && meta.goVersion) target = { mv: toolchainModule(meta.goVersion), rel: `src/${origin.rel}` };
+      if (target && (await this.openFetched(buildPath, line, target.mv, target.rel))) return true;
       const choice = await vscode.window.showWarningMessage(
         `No file in the workspace or the Go roots matches ${buildPath}. Add a prefix rewrite in "etcdProfiler.${REWRITES_SETTING}" to map this build path to your checkout.`,
         'Open Setting',
@@ -173,21 +194,26 @@ export class SourceLinks implements vscode.Disposable {
     return true;
   }
 
+  private localGo?: Promise<string>;
+  private localGoVersion(): Promise<string> {
+    this.localGo ??= readGoFetchEnv(process.env).then((e) => e.GOVERSION.split(/\s/)[0]);
+    return this.localGo;
+  }
+
   /**
-   * For a dependency frame: fetches its module at the exact version (progress, cancellable) and opens the file
-   * read-only. Returns false when the frame names no module version or fetching is off; says why when it fails.
+   * Fetches module `mv` at its exact version (progress, cancellable) and opens `rel` in it read-only. Returns false
+   * when fetching is off; true once the file opened or the user was told why not.
    */
-  private async openFetched(buildPath: string, line: number): Promise<boolean> {
-    const origin = classifyBuildPath(buildPath);
-    if (origin.kind !== 'module' || !getConfig().get<boolean>(FETCH_SETTING, true)) return false;
-    const mv = { path: origin.module, version: origin.version };
+  private async openFetched(buildPath: string, line: number, mv: ModuleVersion, rel: string): Promise<boolean> {
+    if (!getConfig().get<boolean>(FETCH_SETTING, true)) return false;
     const id = `${mv.path}@${mv.version}`;
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(`${buildPath} is not on this machine. Fetching ${id} is off in Restricted Mode: trust the folder, or map the build path in "etcdProfiler.${REWRITES_SETTING}".`);
       return true;
     }
+    const what = mv.path === 'golang.org/toolchain' ? `the Go ${mv.version.replace(/^v0\.0\.1-(go[^.]+\.[^.]+(\.\d+)?).*$/, '$1')} standard library (${id})` : id;
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Fetching ${id} (the exact version that built the binary)…`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Fetching ${what} (the exact version that built the binary)…`, cancellable: true },
       async (_progress, token): Promise<FetchResult | undefined> => {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
@@ -211,8 +237,11 @@ export class SourceLinks implements vscode.Disposable {
       if (choice === 'Open Setting') await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${REWRITES_SETTING}`);
       return true;
     }
-    const file = join(result.dir, ...origin.rel.split('/'));
-    if (!file.startsWith(result.dir)) return false;
+    const file = join(result.dir, ...rel.split('/'));
+    if (!(await isFile(file))) {
+      void vscode.window.showWarningMessage(`${id} has no file ${rel}: map ${buildPath} to a checkout in "etcdProfiler.${REWRITES_SETTING}".`);
+      return true;
+    }
     const doc = await showAt(sourceDocumentUri(file, mv.path, mv.version), line);
     if (doc && file.endsWith('.go') && doc.languageId !== 'go') await vscode.languages.setTextDocumentLanguage(doc, 'go');
     if (mv.path.startsWith('go.etcd.io/etcd/') && !this.forkNoteShown) {
@@ -223,6 +252,10 @@ export class SourceLinks implements vscode.Disposable {
     }
     return true;
   }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  return stat(p).then((st) => st.isFile(), () => false);
 }
 
 async function showAt(uri: vscode.Uri, line: number): Promise<vscode.TextDocument | undefined> {

@@ -4,13 +4,22 @@
 // fetch progress, then opens go.etcd.io/etcd/server/v3@v3.6.16's file read-only at the function's first line, the
 // tab titled `file.go — go.etcd.io∕etcd∕server∕v3@v3.6.16`; typing changes nothing; the note on OpenShift's fork
 // shows. Screenshots: test-results/e2e-source-fetch-*.png.
+// Second test: a main-module frame (no version in its -trimpath build path) of a real program's CPU profile opens
+// at the version its capture sidecar names (`mainModules`), fetched from a local module proxy that publishes the
+// program's source (GOPROXY=local,public and GONOSUMDB for it, in the extension host's environment). The sidecar
+// is written by the test, as a capture from a cluster would have written it.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { sidecarPath } from '../../src/profile/captureMeta.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { classifyBuildPath } from '../../src/source/modules.ts';
+import { startGoProxy, UPSTREAM } from '../integration/helpers/goProxy.ts';
+import { buildAndProfile, GO, MAIN, mainModule } from '../integration/helpers/srcprog.ts';
 import { repoRoot, startSession } from './harness.ts';
 import { openProfile, waitForSource } from './viewerSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
@@ -93,6 +102,53 @@ test('a deep etcd frame with no local source opens the exact version fetched, re
     await session.close();
     if (savedModCache === undefined) delete process.env.GOMODCACHE;
     else process.env.GOMODCACHE = savedModCache;
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('a main-module frame opens at the version the capture sidecar names, fetched from the GOPROXY in the environment', { timeout: 10 * 60_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcmain-'));
+  const workspace = join(work, 'workspace');
+  mkdirSync(workspace);
+  const { cpu } = buildAndProfile(work);
+  const profile = join(workspace, 'srcprog-cpu.pb.gz');
+  copyFileSync(cpu, profile);
+  const goVersion = execFileSync(GO, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString().trim();
+  writeFileSync(sidecarPath(profile), JSON.stringify({ goVersion, mainModules: [`${MAIN.path}@${MAIN.version}`] }));
+  const fn = decodeProfile(readFileSync(profile), 'cpu').functions.find((f) => f.name === 'main.work');
+  assert.ok(fn && fn.filename === 'example.com/srcprog/main.go', JSON.stringify(fn));
+  const proxy = await startGoProxy([mainModule()]);
+  const saved = { GOMODCACHE: process.env.GOMODCACHE, GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB };
+  process.env.GOMODCACHE = join(work, 'gomodcache');
+  mkdirSync(process.env.GOMODCACHE);
+  process.env.GOPROXY = `${proxy.url},${UPSTREAM}`;
+  process.env.GONOSUMDB = MAIN.path;
+  const session = await startSession({ name: 'source-fetch-main', workspace });
+  try {
+    await session.openProfilerView();
+    const frame = await openProfile(session, profile);
+    const target = await frame.evaluate(() => {
+      const f = (window.__profileApp as { flame: Probe }).flame;
+      for (let i = 1; i < f.layout.n; i++) {
+        const r = f.locate(i);
+        if (r && r.w >= 30 && f.label(i) === 'main.work') return { rect: r };
+      }
+      return undefined;
+    });
+    assert.ok(target, 'main.work is drawn');
+    const canvas = (await frame.locator('canvas.flame-canvas').boundingBox())!;
+    await session.page.mouse.dblclick(canvas.x + target.rect.x + Math.min(target.rect.w / 2, 20), canvas.y + target.rect.y + target.rect.h / 2);
+    await waitForSource(session, `main.go — example.com\u2215srcprog@${MAIN.version}`, fn.startLine, 120_000);
+    assert.match(await session.activeEditorText(), /func work\(d time\.Duration\)/);
+    assert.ok(proxy.requests.some((r) => r.startsWith('/example.com/srcprog/@v/v0.1.0.')), proxy.requests.join(' '));
+    await session.screenshot('e2e-source-fetch-main-module');
+  } finally {
+    await session.close();
+    await proxy.close();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     rmSync(work, { recursive: true, force: true });
   }
 });

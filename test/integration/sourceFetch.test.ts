@@ -12,23 +12,18 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { fetchModules, srcDir } from '../../src/source/fetchModule.ts';
 import { readGoFetchEnv } from '../../src/source/goEnv.ts';
 import { classifyBuildPath, toolchainModule } from '../../src/source/modules.ts';
 import { entryData, readZipEntries } from '../../src/source/moduleZip.ts';
 import { makeZip, startGoProxy, UPSTREAM, type GoProxy } from './helpers/goProxy.ts';
+import { buildAndProfile, cacheRoot, GO, MAIN, mainModule, repo } from './helpers/srcprog.ts';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-const progDir = path.join(repo, 'test/integration/testdata/srcprog');
 const cli = path.join(repo, 'src/cli.ts');
-const cacheRoot = path.join(process.env.ETCD_PROFILER_CACHE || path.join(homedir(), '.cache/etcd-profiler'), 'source-test');
-const GO = '/usr/local/go/bin/go';
-const MAIN = { path: 'example.com/srcprog', version: 'v0.1.0' };
 const goVersion = execFileSync(GO, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString().trim();
 const goroot = execFileSync(GO, ['env', 'GOROOT'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString().trim();
 
@@ -52,18 +47,9 @@ interface Out {
 
 before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'ep-srcfetch-'));
-  // Build with the dependencies in a build-only module cache (kept between runs), never the one resolved against.
-  const buildEnv = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod', GOMODCACHE: path.join(cacheRoot, 'build-modcache'), GOWORK: 'off' };
-  const bin = path.join(work, 'srcprog');
-  execFileSync(GO, ['build', '-trimpath', '-o', bin, '.'], { cwd: progDir, env: buildEnv, stdio: 'pipe' });
-  const cpu = path.join(work, 'cpu.pb.gz');
-  const heap = path.join(work, 'allocs.pb.gz');
-  execFileSync(bin, [cpu, heap], { stdio: 'pipe' });
-  profiles.push(cpu, heap);
-  const src = ['go.mod', 'go.sum', 'main.go'].map((name) => ({ name, data: readFileSync(path.join(progDir, name)) }));
-  proxy = await startGoProxy([
-    { ...MAIN, zip: makeZip(`${MAIN.path}@${MAIN.version}/`, src), goMod: readFileSync(path.join(progDir, 'go.mod'), 'utf8') },
-  ]);
+  const { cpu, allocs } = buildAndProfile(work);
+  profiles.push(cpu, allocs);
+  proxy = await startGoProxy([mainModule()]);
 });
 
 after(async () => {
