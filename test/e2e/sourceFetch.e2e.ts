@@ -1,27 +1,27 @@
-// Source at the exact version, in code-server: a real CPU capture of the sandbox's etcd v3.6.16 (the committed
-// fixture test/unit/testdata/etcd.cpu.pb.gz, built -trimpath) opens from a workspace that holds no etcd source,
-// with an empty module cache (GOMODCACHE) and fresh extension storage. Double-clicking a deep etcd frame shows the
-// fetch progress, then opens go.etcd.io/etcd/server/v3@v3.6.16's file read-only at the function's first line, the
-// tab titled `file.go — go.etcd.io∕etcd∕server∕v3@v3.6.16`; typing changes nothing; the note on OpenShift's fork
-// shows. Screenshots: test-results/e2e-source-fetch-*.png.
+// Source at the exact version, in code-server: a heap capture of the sandbox member etcd-master-0 (etcd v3.6.16,
+// built -trimpath), taken from the Pods view into a workspace that holds no etcd source, with an empty module cache
+// (GOMODCACHE) and fresh extension storage. The capture's sidecar records etcd's version. Double-clicking a deep
+// etcd frame shows the fetch progress, then opens go.etcd.io/etcd/server/v3@v3.6.16's file read-only at the
+// function's first line, the tab titled `file.go — go.etcd.io∕etcd∕server∕v3@v3.6.16`; typing changes nothing; the
+// note on OpenShift's fork shows. Screenshots: test-results/e2e-source-fetch-*.png.
 // Second test: a main-module frame (no version in its -trimpath build path) of a real program's CPU profile opens
 // at the version its capture sidecar names (`mainModules`), fetched from a local module proxy that publishes the
 // program's source (GOPROXY=local,public and GONOSUMDB for it, in the extension host's environment). The sidecar
 // is written by the test, as a capture from a cluster would have written it.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { sidecarPath } from '../../src/profile/captureMeta.ts';
+import { parseCaptureMeta, sidecarPath } from '../../src/profile/captureMeta.ts';
 import { decodeProfile } from '../../src/profile/decode.ts';
 import { classifyBuildPath } from '../../src/source/modules.ts';
 import { startGoProxy, UPSTREAM } from '../integration/helpers/goProxy.ts';
 import { buildAndProfile, GO, MAIN, mainModule } from '../integration/helpers/srcprog.ts';
-import { repoRoot, startSession } from './harness.ts';
-import { openProfile, waitForSource } from './viewerSteps.ts';
+import { startSession, waitFor } from './harness.ts';
+import { openProfile, viewerFrame, waitForSource } from './viewerSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
 declare const window: BrowserWindow;
@@ -33,14 +33,10 @@ interface Probe {
   layout: { n: number; data: { depth: ArrayLike<number> } };
 }
 
-test('a deep etcd frame with no local source opens the exact version fetched, read-only, titled module@version', { timeout: 10 * 60_000 }, async () => {
+test('a deep etcd frame of a sandbox member capture opens the exact version fetched, read-only, titled module@version', { timeout: 10 * 60_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcfetch-'));
   const workspace = join(work, 'workspace');
   mkdirSync(workspace);
-  const fixture = join(repoRoot, 'test/unit/testdata/etcd.cpu.pb.gz');
-  const profile = join(workspace, 'etcd-cpu.pb.gz');
-  copyFileSync(fixture, profile);
-  const functions = new Map(decodeProfile(readFileSync(fixture), 'etcd.cpu.pb.gz').functions.map((f) => [f.name, f]));
   // The extension host inherits this environment: an empty module cache, so nothing of etcd is on this machine.
   const savedModCache = process.env.GOMODCACHE;
   process.env.GOMODCACHE = join(work, 'gomodcache');
@@ -48,7 +44,21 @@ test('a deep etcd frame with no local source opens the exact version fetched, re
   const session = await startSession({ name: 'source-fetch', workspace });
   try {
     await session.openProfilerView();
-    const frame = await openProfile(session, profile);
+    await session.setSideBarWidth(420);
+    await session.expandAll();
+    await session.contextMenu(await session.waitForTreeItem('etcd-master-0'), 'Capture', 'Heap');
+    await session.waitForEditorTab(/^heap · etcd-master-0 · \d\d:\d\d/, 90_000);
+    const folder = join(workspace, '.profiles', 'sandbox', 'openshift-etcd', 'etcd-master-0');
+    const file = await waitFor('the heap capture', 30_000, async () => {
+      const f = readdirSync(folder).find((n) => /^heap-.*\.pb\.gz$/.test(n));
+      return f ? join(folder, f) : undefined;
+    });
+    // The capture's sidecar: etcd's version from the member's /version.
+    const meta = await waitFor('the capture sidecar', 30_000, async () => (existsSync(sidecarPath(file)) ? parseCaptureMeta(readFileSync(sidecarPath(file), 'utf8')) : undefined));
+    assert.equal(meta.etcdVersion, '3.6.16');
+    const functions = new Map(decodeProfile(readFileSync(file), basename(file)).functions.map((f) => [f.name, f]));
+    const frame = await viewerFrame(session);
+    await frame.locator('.toolbar:not(.pending)').waitFor({ timeout: 30_000 });
     // The deepest frame of etcd's server module drawn wide enough to aim at.
     const target = await frame.evaluate(() => {
       const f = (window.__profileApp as { flame: Probe }).flame;
