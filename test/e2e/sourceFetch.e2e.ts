@@ -56,6 +56,9 @@ test('a deep etcd frame of a sandbox member capture opens the exact version fetc
     // The capture's sidecar: etcd's version from the member's /version.
     const meta = await waitFor('the capture sidecar', 30_000, async () => (existsSync(sidecarPath(file)) ? parseCaptureMeta(readFileSync(sidecarPath(file), 'utf8')) : undefined));
     assert.equal(meta.etcdVersion, '3.6.16');
+    // The Captures view lists the capture, not its sidecar.
+    await session.waitForTreeItem(/heap-.*\.pb\.gz/);
+    assert.deepEqual((await session.treeRows()).filter((r) => r.includes('meta.json')), []);
     const functions = new Map(decodeProfile(readFileSync(file), basename(file)).functions.map((f) => [f.name, f]));
     const frame = await viewerFrame(session);
     await frame.locator('.toolbar:not(.pending)').waitFor({ timeout: 30_000 });
