@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { etcdKeys, filesUnder as allFiles, findKeyBytes, keyNeedles, readAll } from '../integration/helpers/keys.ts';
 import { sandboxDir, sandboxInfo, startSession } from './harness.ts';
+import { viewerFrame } from './viewerSteps.ts';
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -33,6 +34,13 @@ test('capture from the pods view: heap and goroutine dump of etcd-master-0, forw
     const heap = filesUnder(captures).filter((f) => /\/heap-[^/]+\.pb\.gz$/.test(f));
     assert.equal(heap.length, 1, `one heap file under ${captures}: ${filesUnder(session.workspace).join(', ')}`);
     await session.waitForTreeItem(/heap-.*\.pb\.gz/);
+    // The viewer shows the heap profile (its header names kind and pod, the flame graph is drawn).
+    const viewer = await viewerFrame(session);
+    await viewer.locator('.toolbar:not(.pending)').waitFor({ timeout: 60_000 });
+    const header = await viewer.locator('.profile-header').innerText();
+    assert.match(header, /kind\s+heap/);
+    assert.match(header, /pod\s+etcd-master-0/);
+    await session.page.waitForTimeout(300);
     await session.screenshot('e2e-capture-heap');
 
     await session.contextMenu(await session.waitForTreeItem('etcd-master-0'), 'Capture', 'Goroutine Dump (debug=2)');

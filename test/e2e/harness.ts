@@ -233,9 +233,15 @@ export class Session {
    * Enter on the last label. (Mouse clicks on submenu entries were not taken by the menu in code-server.)
    */
   async contextMenu(target: Locator, ...labels: string[]): Promise<void> {
-    await target.click({ button: 'right' });
     const page = this.page;
-    await page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 30_000 });
+    // A webview that finishes loading takes the focus, which closes a menu opened a moment before: right-click
+    // again (bounded) until the menu stays.
+    for (let attempt = 1; ; attempt++) {
+      await target.click({ button: 'right' });
+      const shown = await page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
+      if (shown) break;
+      if (attempt === 3) throw new Error('the context menu did not open after 3 right-clicks');
+    }
     for (const [i, label] of labels.entries()) {
       let found = false;
       for (let n = 0; n < 20 && !found; n++) {
@@ -250,10 +256,21 @@ export class Session {
     }
   }
 
-  /** Titles of the open editor tabs, in order. */
+  /**
+   * Titles of the open editor tabs, in order, as the tab shows them (its label; the aria-label of a custom
+   * editor keeps the file's name even when the extension renamed the tab).
+   */
   async editorTabs(): Promise<string[]> {
     const tabs = await this.page.locator('.tabs-container .tab').all();
-    return Promise.all(tabs.map(async (tab) => (await tab.getAttribute('aria-label')) ?? (await tab.innerText()).trim()));
+    return Promise.all(
+      tabs.map(async (tab) => {
+        // The name and its extension (`note` + `.md`) are separate elements: their texts joined, without the
+        // description a tab may add.
+        const parts = await tab.locator('.monaco-icon-name-container, .monaco-icon-suffix-container').allTextContents();
+        const shown = parts.join('').replace(/\s+/g, ' ').trim();
+        return shown || (await tab.getAttribute('aria-label')) || (await tab.innerText()).trim();
+      }),
+    );
   }
 
   /** Waits for an editor tab whose title contains `text`. */

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import type { Frame } from 'playwright-core';
+import { captureTitle } from '../../src/capture/save.ts';
 import { waitFor, type Session } from './harness.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
@@ -56,7 +57,8 @@ export async function answerFileDialog(s: Session, path: string): Promise<void> 
 export async function openProfile(s: Session, path: string): Promise<Frame> {
   await s.runCommand('etcd Profiler: Open Profile…');
   await answerFileDialog(s, path);
-  await s.waitForEditorTab(basename(path));
+  // A file named like a capture is titled by kind, pod and time (`heap · etcd-master-0 · 09:07`).
+  await s.waitForEditorTab(captureTitle(path) ?? basename(path));
   const frame = await viewerFrame(s, basename(path));
   await frame.locator('.toolbar:not(.pending)').waitFor({ timeout: 30_000 });
   return frame;
