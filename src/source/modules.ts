@@ -12,6 +12,8 @@ export type Origin =
   | { kind: 'module'; module: string; version: string; rel: string }
   | { kind: 'main'; module: string; version: string; rel: string }
   | { kind: 'stdlib'; rel: string }
+  /** A vendored package's file (`…/vendor/<import path>/file.go`, no version): its module comes from the main module's go.mod. */
+  | { kind: 'vendored'; importPath: string }
   | { kind: 'unknown' };
 
 // golang.org/x/mod/module: path elements of ASCII letters, digits and `-._~`; the first has a dot.
@@ -98,6 +100,11 @@ export function classifyBuildPath(buildPath: string, mainModules: readonly Modul
       if (checkRelPath(rel)) return { kind: 'main', module: mm.path, version: mm.version, rel };
     }
   }
+  const v = p.lastIndexOf('/vendor/');
+  if (v >= 0) {
+    const importPath = p.slice(v + '/vendor/'.length);
+    if (checkRelPath(importPath) && importPath.split('/')[0].includes('.') && importPath.includes('/')) return { kind: 'vendored', importPath };
+  }
   let rel: string | undefined;
   if (!p.startsWith('/') && !/^[A-Za-z]:\//.test(p)) rel = p;
   else {
@@ -110,4 +117,67 @@ export function classifyBuildPath(buildPath: string, mainModules: readonly Modul
     if (rel.includes('/') && !first.includes('.')) return { kind: 'stdlib', rel };
   }
   return { kind: 'unknown' };
+}
+
+/**
+ * The `require` (and versioned `replace`) lines of a go.mod: module path → version. A replacement by a local
+ * directory has no version and is left out.
+ */
+export function goModRequirements(goMod: string): Map<string, string> {
+  const req = new Map<string, string>();
+  const replace = new Map<string, ModuleVersion>();
+  const local = new Set<string>();
+  let block: string | undefined;
+  for (const raw of goMod.split(/\r?\n/)) {
+    const line = raw.replace(/\/\/.*$/, '').trim();
+    if (!line) continue;
+    if (block) {
+      if (line === ')') {
+        block = undefined;
+        continue;
+      }
+    } else {
+      const m = /^(require|replace)\s*(\(?)\s*(.*)$/.exec(line);
+      if (!m) continue;
+      if (m[2] === '(') {
+        block = m[1];
+        if (!m[3]) continue;
+      }
+      handle(m[1], m[3]);
+      continue;
+    }
+    handle(block, line);
+  }
+  function handle(verb: string, rest: string): void {
+    const unq = (x: string) => x.replace(/^"(.*)"$/, '$1');
+    if (verb === 'require') {
+      const f = rest.split(/\s+/).map(unq);
+      if (f.length >= 2 && !checkModulePath(f[0]) && !checkVersion(f[1])) req.set(f[0], f[1]);
+    } else {
+      const [from, to] = rest.split('=>').map((x) => x.trim().split(/\s+/).map(unq));
+      if (!from || !to) return;
+      if (to.length < 2 || checkModulePath(to[0]) || checkVersion(to[1])) local.add(from[0]);
+      else replace.set(from[0], { path: to[0], version: to[1] });
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [path, version] of req) {
+    if (local.has(path)) continue;
+    const r = replace.get(path);
+    // A replacement keeps the import path; its source is the replacement module's.
+    out.set(path, r ? `${r.path}@${r.version}` : `${path}@${version}`);
+  }
+  return out;
+}
+
+/** The module (longest path first) of `importPath` among go.mod's requirements, and the file's path in it. */
+export function vendoredModule(importPath: string, requirements: Map<string, string>): { mv: ModuleVersion; rel: string } | undefined {
+  let best: string | undefined;
+  for (const path of requirements.keys()) {
+    if (importPath.startsWith(path + '/') && (!best || path.length > best.length)) best = path;
+  }
+  if (!best) return undefined;
+  const target = requirements.get(best)!;
+  const at = target.lastIndexOf('@');
+  return { mv: { path: target.slice(0, at), version: target.slice(at + 1) }, rel: importPath.slice(best.length + 1) };
 }

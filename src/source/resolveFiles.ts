@@ -2,11 +2,12 @@
 // the local Go roots, sourceMap.ts), then — when fetching is on — the source at the exact version that built the
 // binary: a dependency's module@version from its build path, the main module at the version the user or the
 // capture gives, the standard library as the `golang.org/toolchain` module of the capture's Go version (or the
-// local GOROOT when its version is the same).
-import { stat } from 'node:fs/promises';
+// local GOROOT when its version is the same), a vendored package (`…/vendor/<import path>/…`, a build without
+// -trimpath) at the version the main module's go.mod requires.
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fetchModules, FetchError, type FetchOptions, type FetchResult } from './fetchModule.ts';
-import { classifyBuildPath, toolchainModule, type ModuleVersion, type Origin } from './modules.ts';
+import { classifyBuildPath, goModRequirements, toolchainModule, vendoredModule, type ModuleVersion, type Origin } from './modules.ts';
 import { resolveSourcePath, type SourceRoots } from './sourceMap.ts';
 
 export interface FileResult {
@@ -59,6 +60,7 @@ export async function resolveFiles(files: readonly string[], opts: ResolveOption
   const origins = files.map((f) => classifyBuildPath(f, opts.mainModules));
   const out: FileResult[] = [];
   const pending: { i: number; m: ModuleVersion; rel: string }[] = [];
+  const vendored: number[] = [];
   for (let i = 0; i < files.length; i++) {
     const file = files[i];
     const o = origins[i];
@@ -83,6 +85,12 @@ export async function resolveFiles(files: readonly string[], opts: ResolveOption
         continue;
       }
     }
+    if (o.kind === 'vendored') {
+      if (!opts.mainModules?.length) r.reason = `vendored package: its version is in the main module's go.mod; give the main module (--main-module PATH@VERSION) or map it with ${hint}`;
+      else if (!opts.fetch) r.reason = `vendored package: not in the workspace, the roots or the module cache; fetching is off (--fetch)`;
+      else vendored.push(i);
+      continue;
+    }
     const rel = relOf(o);
     if (!mv || !rel) {
       r.reason =
@@ -96,6 +104,27 @@ export async function resolveFiles(files: readonly string[], opts: ResolveOption
       continue;
     }
     pending.push({ i, m: mv, rel });
+  }
+  if (vendored.length && opts.fetch && opts.mainModules?.length) {
+    // Vendored packages take their module versions from the main module's go.mod (fetched at its version).
+    const mains = await fetchModules(opts.mainModules, opts.fetch);
+    const requirements = new Map<string, string>();
+    for (const m of opts.mainModules) {
+      const res = mains.get(`${m.path}@${m.version}`);
+      const goMod = res?.ok ? await readFile(path.join(res.dir, 'go.mod'), 'utf8').catch(() => '') : '';
+      for (const [k, v] of goModRequirements(goMod)) if (!requirements.has(k)) requirements.set(k, v);
+    }
+    for (const i of vendored) {
+      const o = origins[i] as { kind: 'vendored'; importPath: string };
+      const found = vendoredModule(o.importPath, requirements);
+      if (!found) {
+        out[i].reason = `vendored package ${o.importPath}: no requirement of ${opts.mainModules.map((m) => `${m.path}@${m.version}`).join(', ')} provides it`;
+        continue;
+      }
+      out[i].module = found.mv.path;
+      out[i].version = found.mv.version;
+      pending.push({ i, m: found.mv, rel: found.rel });
+    }
   }
   if (pending.length && opts.fetch) {
     const results = await fetchModules(

@@ -21,7 +21,7 @@ import { readGoFetchEnv } from '../../src/source/goEnv.ts';
 import { classifyBuildPath, toolchainModule } from '../../src/source/modules.ts';
 import { entryData, readZipEntries } from '../../src/source/moduleZip.ts';
 import { makeZip, startGoProxy, UPSTREAM, type GoProxy } from './helpers/goProxy.ts';
-import { buildAndProfile, cacheRoot, GO, MAIN, mainModule, repo } from './helpers/srcprog.ts';
+import { buildAndProfile, buildVendoredAndProfile, cacheRoot, GO, MAIN, mainModule, repo } from './helpers/srcprog.ts';
 
 const cli = path.join(repo, 'src/cli.ts');
 const goVersion = execFileSync(GO, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString().trim();
@@ -293,4 +293,30 @@ test('etcd v3.6.16 captures: every dependency and standard-library frame resolve
   modules = new Set([...modules].filter((m) => m.startsWith('go.etcd.io/')));
   for (const m of ['go.etcd.io/etcd/server/v3@v3.6.16', 'go.etcd.io/bbolt@v1.4.3', 'go.etcd.io/raft/v3@v3.6.0']) assert.ok(modules.has(m), `${m} in ${[...modules]}`);
   assert.ok(downloaded.has('go.etcd.io/etcd/server/v3@v3.6.16'), [...downloaded].join(' '));
+});
+
+// A build with vendored dependencies and without -trimpath: dependency frames are `<build dir>/vendor/<import
+// path>/file.go`, no version. With --main-module, the versions come from the main module's go.mod (the module
+// fetched at that version from the local proxy), and every vendored frame opens the exact version's file.
+test('vendored dependencies of a build without -trimpath resolve at the versions of the main module go.mod', { timeout: 10 * 60_000 }, async () => {
+  const dir = mkdtempSync(path.join(work, 'vendored-'));
+  const profile = buildVendoredAndProfile(dir);
+  const cacheDir = mkdtempSync(path.join(work, 'vcache-'));
+  const env = userEnv(true);
+  const without = await runSource([profile, '--fetch', '--cache', cacheDir], env);
+  const vfile = without.out.files.find((r) => classifyBuildPath(r.file).kind === 'vendored');
+  assert.ok(vfile && vfile.file.startsWith(path.join(dir, 'prog', 'vendor') + '/'), JSON.stringify(without.out.files.map((r) => r.file)));
+  assert.match(vfile.reason ?? '', /vendored package: its version is in the main module's go\.mod; give the main module \(--main-module PATH@VERSION\)/);
+
+  const { code, out, stderr } = await runSource([profile, '--fetch', '--main-module', `${MAIN.path}@${MAIN.version}`, '--cache', cacheDir], env);
+  assert.equal(code, 0, stderr);
+  const rows = new Map(out.files.map((r) => [r.file, r]));
+  const vendored = out.files.filter((r) => classifyBuildPath(r.file).kind === 'vendored');
+  assert.ok(vendored.length >= 5, `${vendored.length} vendored files`);
+  for (const r of vendored) {
+    assert.ok(r.exact, `${r.file}: ${r.reason}`);
+    assert.ok(['github.com/klauspost/compress@v1.18.0', 'golang.org/x/text@v0.21.0', 'github.com/cespare/xxhash/v2@v2.3.0'].includes(`${r.module}@${r.version}`), `${r.module}@${r.version}`);
+  }
+  const checked = assertFramesAt(rows, profile, new Set(['vendored']));
+  assert.ok(checked >= 20, `${checked} vendored frames checked`);
 });

@@ -7,7 +7,19 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fetchModules } from '../../src/source/fetchModule.ts';
 import { globMatch, matchPrefixPatterns, parseProxyList } from '../../src/source/goEnv.ts';
-import { checkModulePath, checkRelPath, checkVersion, classifyBuildPath, escapePath, isGoVersion, parseModuleVersion, toolchainModule, unescapePath } from '../../src/source/modules.ts';
+import {
+  checkModulePath,
+  checkRelPath,
+  checkVersion,
+  classifyBuildPath,
+  escapePath,
+  goModRequirements,
+  isGoVersion,
+  parseModuleVersion,
+  toolchainModule,
+  unescapePath,
+  vendoredModule,
+} from '../../src/source/modules.ts';
 
 test('build paths: -trimpath dependencies, module-cache paths (case-escaped), main module, standard library', () => {
   assert.deepEqual(classifyBuildPath('go.etcd.io/etcd/server/v3@v3.6.16/etcdserver/server.go'), {
@@ -134,4 +146,39 @@ test('in-process fetching: private modules, GOPROXY=off and hostile module names
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
+});
+
+test('vendored packages of a build without -trimpath take their module version from the main module go.mod', () => {
+  assert.deepEqual(classifyBuildPath('/build/etcd/vendor/github.com/klauspost/compress/zstd/enc_best.go'), {
+    kind: 'vendored',
+    importPath: 'github.com/klauspost/compress/zstd/enc_best.go',
+  });
+  assert.deepEqual(classifyBuildPath('/build/etcd/vendor/../../etc/passwd'), { kind: 'unknown' });
+  const req = goModRequirements(`module example.com/m
+
+go 1.24
+
+require github.com/cespare/xxhash/v2 v2.3.0 // indirect
+require (
+	github.com/klauspost/compress v1.18.0
+	"golang.org/x/text" v0.21.0
+	golang.org/x/net latest
+	example.com/local v1.0.0
+)
+
+replace example.com/local => ../local
+replace (
+	golang.org/x/text => golang.org/x/text v0.22.0
+)
+`);
+  assert.deepEqual([...req], [
+    ['github.com/cespare/xxhash/v2', 'github.com/cespare/xxhash/v2@v2.3.0'],
+    ['github.com/klauspost/compress', 'github.com/klauspost/compress@v1.18.0'],
+    ['golang.org/x/text', 'golang.org/x/text@v0.22.0'],
+  ]);
+  assert.deepEqual(vendoredModule('github.com/klauspost/compress/zstd/enc_best.go', req), {
+    mv: { path: 'github.com/klauspost/compress', version: 'v1.18.0' },
+    rel: 'zstd/enc_best.go',
+  });
+  assert.equal(vendoredModule('github.com/other/x/y.go', req), undefined);
 });

@@ -2,7 +2,7 @@
 // their real modules): built with -trimpath outside any module cache the tests resolve against, run for a CPU and
 // an allocation profile, and its own source as the module example.com/srcprog@v0.1.0 for a local proxy.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,21 @@ export function buildAndProfile(dir: string): { cpu: string; allocs: string } {
   const allocs = path.join(dir, 'allocs.pb.gz');
   execFileSync(bin, [cpu, allocs], { stdio: 'pipe' });
   return { cpu, allocs };
+}
+
+/**
+ * A copy of the program in `dir`, its dependencies vendored (`go mod vendor`), built with -mod=vendor and without
+ * -trimpath, so its dependency frames are `<dir>/vendor/<import path>/file.go` with no version. Returns its CPU profile.
+ */
+export function buildVendoredAndProfile(dir: string): string {
+  const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '', GOMODCACHE: path.join(cacheRoot, 'build-modcache'), GOWORK: 'off' };
+  const src = path.join(dir, 'prog');
+  cpSync(progDir, src, { recursive: true });
+  execFileSync(GO, ['mod', 'vendor'], { cwd: src, env, stdio: 'pipe' });
+  execFileSync(GO, ['build', '-mod=vendor', '-o', 'srcprog', '.'], { cwd: src, env, stdio: 'pipe' });
+  const cpu = path.join(dir, 'vendored-cpu.pb.gz');
+  execFileSync(path.join(src, 'srcprog'), [cpu, path.join(dir, 'vendored-allocs.pb.gz')], { stdio: 'pipe' });
+  return cpu;
 }
 
 /** The program's source as a module version, for startGoProxy. */
