@@ -1,8 +1,9 @@
 // The sidecar of a capture (src/profile/captureMeta.ts): after the capture is saved, two more requests to the same
-// endpoint — etcd's `/version` (etcd only) and `/metrics` for `go_info` — and the container's image from the pod.
+// endpoint — etcd's `/version` (etcd only; else the image tag's version) and `/metrics` for `go_info` — and the
+// container's image from the pod.
 // Best effort: each request is bounded, a failure only leaves its field out, and the capture stands either way.
 import { writeFile } from 'node:fs/promises';
-import { etcdMainModules, etcdVersionOf, goVersionOf, sidecarPath, type CaptureMeta } from '../profile/captureMeta.ts';
+import { etcdMainModules, etcdVersionOf, etcdVersionOfImage, goVersionOf, sidecarPath, type CaptureMeta } from '../profile/captureMeta.ts';
 import { requestFromPod, type PodAnswer, type PodRequestOptions } from './podRequest.ts';
 import { FILE_MODE } from './save.ts';
 
@@ -34,7 +35,7 @@ export async function writeCaptureMeta(
   };
   if (answer.endpoint.flavor === 'etcd') {
     const v = await get('/version');
-    const etcdVersion = v ? etcdVersionOf(v) : undefined;
+    const etcdVersion = (v ? etcdVersionOf(v) : undefined) ?? (image ? etcdVersionOfImage(image) : undefined);
     if (etcdVersion) {
       meta.etcdVersion = etcdVersion;
       const mods = etcdMainModules(etcdVersion);

@@ -29,6 +29,15 @@ export function etcdVersionOf(versionJson: string): string | undefined {
   }
 }
 
+/**
+ * etcd's version from an image tag, when /version did not answer: `quay.io/coreos/etcd:v3.5.9`,
+ * `registry.k8s.io/etcd:3.5.12-0` → `3.5.9`, `3.5.12`. A digest (`…@sha256:…`, OpenShift's images) names none.
+ */
+export function etcdVersionOfImage(image: string): string | undefined {
+  const m = /(?:^|\/)[^/:@]*etcd[^/:@]*:v?(\d+\.\d+\.\d+)(?:-\d+)?$/.exec(image);
+  return m?.[1];
+}
+
 /** The `go_info{version="go1.26.8"}` sample of a Prometheus text exposition → `go1.26.8`, or undefined. */
 export function goVersionOf(metrics: string): string | undefined {
   const m = /^go_info\{[^}]*\bversion="(go1\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)"[^}]*\}/m.exec(metrics);

@@ -2,7 +2,7 @@
 // (test/integration/sourceCapture.test.ts writes a real one from a sandbox member.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { etcdMainModules, etcdVersionOf, goVersionOf, parseCaptureMeta, sidecarPath } from '../../src/profile/captureMeta.ts';
+import { etcdMainModules, etcdVersionOf, etcdVersionOfImage, goVersionOf, parseCaptureMeta, sidecarPath } from '../../src/profile/captureMeta.ts';
 
 test('etcd /version and go_info', () => {
   assert.equal(etcdVersionOf('{"etcdserver":"3.6.16","etcdcluster":"3.6.0","storage":"3.6.0"}'), '3.6.16');
@@ -12,6 +12,15 @@ test('etcd /version and go_info', () => {
   assert.equal(goVersionOf(metrics), 'go1.26.8');
   assert.equal(goVersionOf('go_info{version="go1.26.8 X:boringcrypto"} 1\n'), undefined);
   assert.equal(goVersionOf('go_goroutines 1\n'), undefined);
+});
+
+test("etcd's version from an image tag when /version does not answer", () => {
+  assert.equal(etcdVersionOfImage('quay.io/coreos/etcd:v3.5.9'), '3.5.9');
+  assert.equal(etcdVersionOfImage('registry.k8s.io/etcd:3.5.12-0'), '3.5.12');
+  assert.equal(etcdVersionOfImage('gcr.io/etcd-development/etcd:v3.6.0'), '3.6.0');
+  assert.equal(etcdVersionOfImage('quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0123abcd'), undefined);
+  assert.equal(etcdVersionOfImage('quay.io/someone/kube-apiserver:v1.34.4'), undefined);
+  assert.equal(etcdVersionOfImage('sandbox/etcd'), undefined);
 });
 
 test('etcd 3.5+ is made of its /v3 modules at the same version; 3.4 is not', () => {
