@@ -6,13 +6,13 @@
 // the go command, else the module proxy with the checksum database), with cancellable progress, into the
 // extension's storage, and opened read-only with `module@version` in the tab title.
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { fetchModules, type FetchResult } from '../source/fetchModule.ts';
 import { readGoFetchEnv } from '../source/goEnv.ts';
-import { parseCaptureMeta, sidecarPath } from '../profile/captureMeta.ts';
+import { parseCaptureMeta, sidecarPath, type CaptureMeta } from '../profile/captureMeta.ts';
 import { classifyBuildPath, parseModuleVersion, toolchainModule, type ModuleVersion } from '../source/modules.ts';
 import { parseModulePath, resolveSourcePath, type PathRewrite, type Resolution, type SourceRoots, type WorkspaceModule } from '../source/sourceMap.ts';
 import { getConfig, SECTION } from './config.ts';
@@ -182,6 +182,7 @@ export class SourceLinks implements vscode.Disposable {
       let target: { mv: ModuleVersion; rel: string } | undefined;
       if (origin.kind === 'module' || origin.kind === 'main') target = { mv: { path: origin.module, version: origin.version }, rel: origin.rel };
       else if (origin.kind === 'stdlib' && meta.goVersion) target = { mv: toolchainModule(meta.goVersion), rel: `src/${origin.rel}` };
+      else if (origin.kind === 'unknown' && profile) target = await this.askMainModule(buildPath, profile, meta);
       if (target && (await this.openFetched(buildPath, line, target.mv, target.rel))) return true;
       const choice = await vscode.window.showWarningMessage(
         `No file in the workspace or the Go roots matches ${buildPath}. Add a prefix rewrite in "etcdProfiler.${REWRITES_SETTING}" to map this build path to your checkout.`,
@@ -192,6 +193,45 @@ export class SourceLinks implements vscode.Disposable {
     }
     await showAt(vscode.Uri.file(r.path), line);
     return true;
+  }
+
+  /** Captures whose main module the user was asked for and declined, this session: asked once. */
+  private readonly declined = new Set<string>();
+
+  /**
+   * A -trimpath main-module path (`go.etcd.io/etcd/server/v3/etcdserver/server.go`, no version) of a capture whose
+   * sidecar names no main module: asks once for `PATH@VERSION` and remembers the answer in the capture's sidecar.
+   */
+  private async askMainModule(buildPath: string, profile: string, meta: CaptureMeta): Promise<{ mv: ModuleVersion; rel: string } | undefined> {
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+\//.test(buildPath) || buildPath.includes('@') || this.declined.has(profile)) return undefined;
+    if (!getConfig().get<boolean>(FETCH_SETTING, true) || !vscode.workspace.isTrusted) return undefined;
+    const check = (v: string): string | undefined => {
+      try {
+        const mv = parseModuleVersion(v.trim());
+        return buildPath.startsWith(mv.path + '/') ? undefined : `${buildPath} is not a file of ${mv.path}.`;
+      } catch (err) {
+        return `${(err as Error).message}: give the module path and version, e.g. go.etcd.io/etcd/server/v3@v3.5.21.`;
+      }
+    };
+    const value = `${buildPath.slice(0, buildPath.lastIndexOf('/'))}@v`;
+    const answer = await vscode.window.showInputBox({
+      title: 'Main module version',
+      prompt: `${buildPath} has no version in its path: it is the binary's main module. Which module and version built it? Remembered for this capture.`,
+      placeHolder: 'go.etcd.io/etcd/server/v3@v3.5.21',
+      value,
+      // The cursor after `@v`: the version is what is missing; the path may need shortening to the module's.
+      valueSelection: [value.length, value.length],
+      ignoreFocusOut: true,
+      validateInput: check,
+    });
+    if (!answer || check(answer)) {
+      this.declined.add(profile);
+      return undefined;
+    }
+    const mv = parseModuleVersion(answer.trim());
+    const updated: CaptureMeta = { ...meta, mainModules: [...(meta.mainModules ?? []), `${mv.path}@${mv.version}`] };
+    await writeFile(sidecarPath(profile), JSON.stringify(updated, null, 2) + '\n', { mode: 0o600 }).catch(() => undefined);
+    return { mv, rel: buildPath.slice(mv.path.length + 1) };
   }
 
   private localGo?: Promise<string>;

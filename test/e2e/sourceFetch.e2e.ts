@@ -165,3 +165,68 @@ test('a main-module frame opens at the version the capture sidecar names, fetche
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+// Third: the same main-module frame in a profile without a sidecar. The viewer asks once for the main module's
+// PATH@VERSION (an input box), opens the file at that version, and remembers the answer in the capture's sidecar:
+// the next double-click opens it without asking.
+test('a main-module frame without a recorded version: asked once, remembered in the sidecar', { timeout: 10 * 60_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcask-'));
+  const workspace = join(work, 'workspace');
+  mkdirSync(workspace);
+  const { cpu } = buildAndProfile(work);
+  const profile = join(workspace, 'srcprog-cpu.pb.gz');
+  copyFileSync(cpu, profile);
+  const fn = decodeProfile(readFileSync(profile), 'cpu').functions.find((f) => f.name === 'main.work')!;
+  const proxy = await startGoProxy([mainModule()]);
+  const saved = { GOMODCACHE: process.env.GOMODCACHE, GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB };
+  process.env.GOMODCACHE = join(work, 'gomodcache');
+  mkdirSync(process.env.GOMODCACHE);
+  process.env.GOPROXY = `${proxy.url},${UPSTREAM}`;
+  process.env.GONOSUMDB = MAIN.path;
+  const session = await startSession({ name: 'source-fetch-ask', workspace });
+  const title = `main.go — example.com\u2215srcprog@${MAIN.version}`;
+  try {
+    await session.openProfilerView();
+    const frame = await openProfile(session, profile);
+    const dblclickWork = async () => {
+      const f = await viewerFrame(session, basename(profile));
+      const rect = await f.evaluate(() => {
+        const fl = (window.__profileApp as { flame: Probe }).flame;
+        for (let i = 1; i < fl.layout.n; i++) {
+          const r = fl.locate(i);
+          if (r && r.w >= 30 && fl.label(i) === 'main.work') return r;
+        }
+        return undefined;
+      });
+      assert.ok(rect, 'main.work is drawn');
+      const canvas = (await f.locator('canvas.flame-canvas').boundingBox())!;
+      await session.page.mouse.dblclick(canvas.x + rect.x + Math.min(rect.w / 2, 20), canvas.y + rect.y + rect.h / 2);
+    };
+    assert.ok(frame);
+    await dblclickWork();
+    const input = session.page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await input.inputValue(), 'example.com/srcprog@v', 'the input starts from the file\'s folder');
+    await session.screenshot('e2e-source-fetch-ask');
+    await input.fill(`${MAIN.path}@${MAIN.version}`);
+    await input.press('Enter');
+    await waitForSource(session, title, fn.startLine, 120_000);
+    assert.deepEqual(parseCaptureMeta(readFileSync(sidecarPath(profile), 'utf8')).mainModules, [`${MAIN.path}@${MAIN.version}`]);
+    // Again, from the viewer: no question this time.
+    await (await session.waitForEditorTab('srcprog-cpu.pb.gz')).click();
+    await session.page.waitForTimeout(500);
+    assert.equal(await input.isVisible(), false, 'no quick input is open before the second double-click');
+    await dblclickWork();
+    const asked = await input.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
+    assert.equal(asked, false, 'not asked twice');
+    await waitForSource(session, title, fn.startLine, 60_000);
+  } finally {
+    await session.close();
+    await proxy.close();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rmSync(work, { recursive: true, force: true });
+  }
+});
