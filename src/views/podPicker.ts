@@ -38,7 +38,8 @@ export async function pickPod(pctx: ProfilerContext, options: { groups?: PodGrou
     if (out.length === 0) throw new Error(`No matching pods in context "${context}".`);
     return out;
   });
-  const pick = await vscode.window.showQuickPick(items, { title: options.title ? `${options.title}: pod` : 'Pod', matchOnDescription: true });
+  // After the context picker, focus returning to a webview editor would close this one (see pickKind).
+  const pick = await vscode.window.showQuickPick(items, { title: options.title ? `${options.title}: pod` : 'Pod', matchOnDescription: true, ignoreFocusOut: contexts.length > 1 });
   return pick?.pod;
 }
 

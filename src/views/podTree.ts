@@ -337,9 +337,15 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     const extra = [...this.decorators].map((d) => d.decorate(toPodTarget(p))).filter((x) => x !== undefined);
     const running = this.capturing.get(`${p.context}/${p.namespace}/${p.name}`);
     const capturing = running && [...running.values()].join(' · ');
-    // The row stays short enough for the default side bar width: status first, then markers (a capture
-    // running, forwards); node and endpoint are in the tooltip.
-    item.description = [capturing ? `● ${capturing}` : statusText(p), restartText(p), ...extra.map((x) => x.description).filter(Boolean)].filter(Boolean).join(' · ');
+    // The row stays short enough for the default side bar width: a pod running with every container ready
+    // says so by its green icon alone (an operator pod's name takes most of a 300 px side bar); otherwise its
+    // status first, then markers (a capture running, restarts, forwards). Node and endpoint are in the
+    // tooltip, and the status in the row's accessible label.
+    const healthy = p.phase === 'Running' && p.ready && p.readyContainers === p.containers.length;
+    item.description = [capturing ? `● ${capturing}` : healthy ? undefined : statusText(p), restartText(p), ...extra.map((x) => x.description).filter(Boolean)]
+      .filter(Boolean)
+      .join(' · ');
+    item.accessibilityInformation = { label: [p.name, statusText(p), item.description].filter(Boolean).join(', ') };
     const t = p.lastTermination;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${p.namespace}/${p.name}**\n\n`);

@@ -211,13 +211,31 @@ export class Session {
   /** Runs a command from the palette by its title as shown there, e.g. "etcd Profiler: Refresh". */
   async runCommand(title: string): Promise<void> {
     await this.page.locator('.monaco-workbench').first().focus().catch(() => undefined);
-    await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill('>' + title);
     const option = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await option.waitFor({ state: 'visible', timeout: 30_000 });
-    await option.click();
+    // F1 pressed while a webview has the focus can stay in the webview, and a webview that finishes loading
+    // takes the focus and closes the palette: then give the focus back to the workbench (the active tab,
+    // else the status bar's empty part) and start again (bounded).
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      const ran = await (async () => {
+        await input.waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill('>' + title, { timeout: 10_000 });
+        await option.waitFor({ state: 'visible', timeout: 20_000 });
+        await option.click({ timeout: 10_000 });
+      })().then(
+        () => true,
+        (error: unknown) => {
+          if (attempt === 3) throw new Error(`the command palette did not run "${title}" in three attempts: ${String(error)}`, { cause: error });
+          return false;
+        },
+      );
+      if (ran) return;
+      await this.page.keyboard.press('Escape');
+      const tab = this.page.locator('.tabs-container .tab.active').first();
+      if (await tab.isVisible().catch(() => false)) await tab.click();
+      else await this.page.locator('.part.statusbar').first().click({ position: { x: 600, y: 10 } }).catch(() => undefined);
+    }
   }
 
   /** Answers an open quick pick by choosing the row containing `text`. */

@@ -25,16 +25,20 @@ test('the etcd Profiler view lists the sandbox pods', { timeout: 5 * 60_000 }, a
     while (Date.now() < deadline) {
       await session.expandAll();
       rows = await session.treeRows();
-      if (expected.every((name) => rows.some((row) => row.includes(name) && row.includes('Running')))) break;
+      if (expected.every((name) => rows.some((row) => row.includes(name)))) break;
       await session.page.waitForTimeout(1_000);
     }
     await session.screenshot('e2e-pods-view');
     for (const pod of info.pods) {
       const row = rows.find((r) => r.includes(pod.name));
       assert.ok(row, `the view shows ${pod.name}; rows: ${JSON.stringify(rows)}`);
-      assert.match(row, /Running/, `${pod.name} is shown Running: ${row}`);
-      // The node is in the tooltip: the row stays short (issue 13), status and markers only.
-      assert.ok(!row.includes(` · ${pod.node}`), `${pod.name}'s row is short: ${row}`);
+      // Running with every container ready: the green icon says it, the row's text stays short (issue 13),
+      // and a screen reader hears the status.
+      const item = session.treeItem(pod.name);
+      assert.equal(await item.locator('.codicon-pass-filled').count(), 1, `${pod.name} has the running-and-ready icon`);
+      assert.match((await item.getAttribute('aria-label')) ?? '', new RegExp(`^${pod.name}, Running \\d+/\\d+`), `${pod.name}'s accessible label`);
+      assert.doesNotMatch(row, /Running/, `${pod.name}'s row does not spell out a healthy status: ${row}`);
+      assert.ok(!row.includes(` · ${pod.node}`), `${pod.name}'s row is short (the node is in the tooltip): ${row}`);
     }
   } finally {
     await session.close();

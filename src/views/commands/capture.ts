@@ -44,7 +44,10 @@ async function pickKind(seconds: number): Promise<CaptureKind | undefined> {
       description: `${k.path}${Object.keys(k.params).length ? `?${new URLSearchParams(k.params)}` : ''}${k.timed ? ` · ${seconds} s (etcdProfiler.captureSeconds)` : ''}`,
       captureKind: k,
     })),
-    { title: 'Capture: kind' },
+    // A step after the pod picker: when that picker closes, VS Code gives the focus back to the editor that
+    // had it, and a webview (the profile viewer) takes it a moment later, which would close this picker
+    // before the user saw it.
+    { title: 'Capture: kind', ignoreFocusOut: true },
   );
   return pick?.captureKind;
 }
@@ -58,7 +61,8 @@ export async function openCapture(result: Pick<CaptureResult, 'file' | 'kind'>):
     if (doc.languageId !== GOROUTINE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, GOROUTINE_LANGUAGE);
     await vscode.window.showTextDocument(doc, { preview: false });
   } else if (result.kind.format === 'profile') {
-    await vscode.commands.executeCommand('vscode.open', uri);
+    // Not a preview tab: the next capture must not replace this one (two pods' captures side by side).
+    await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
   } else {
     const choice = await vscode.window.showInformationMessage(`Execution trace saved: ${result.file} (open it with \`go tool trace\`).`, 'Reveal in File Explorer');
     if (choice) await vscode.commands.executeCommand('revealFileInOS', uri);

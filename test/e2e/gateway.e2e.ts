@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
-import { filesUnder } from '../../integration/helpers/keys.ts';
-import { startSession, waitFor, type Session } from '../harness.ts';
+import { filesUnder } from '../integration/helpers/keys.ts';
+import { startSession, waitFor, type Session } from './harness.ts';
 
 // The extension host inherits this environment: `go` on PATH, and the local toolchain only.
 if (existsSync('/usr/local/go/bin/go') && !(process.env.PATH ?? '').split(':').includes('/usr/local/go/bin')) {
@@ -89,8 +89,13 @@ test('pprof gateway on etcd-master-0: status bar entry, pprof UI of the gateway 
     });
     const pid = Number(log[1]);
     process.kill(pid, 0); // running now
+    // Close it as a user does: its tab's close button (shown on hover), else View: Close Editor on it.
+    await tab.click();
     await tab.hover();
-    await tab.locator('.codicon-close, .action-label.codicon-close').first().click();
+    const close = tab.locator('.tab-actions .action-label');
+    if (await close.first().isVisible().catch(() => false)) await close.first().click();
+    else await session.runCommand('View: Close Editor');
+    await waitFor('the pprof tab to close', 15_000, async () => ((await session.editorTabs()).some((t) => /pprof: heap-/.test(t)) ? undefined : true));
     await waitFor(`pprof process ${pid} to exit after its tab closed`, 15_000, async () => {
       try {
         process.kill(pid, 0);
