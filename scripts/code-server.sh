@@ -56,8 +56,12 @@ if ! installed; then
 }
 JSON
   # npm itself (a script with `#!/usr/bin/env node`) and the postinstall's nested npm runs must see Node 24.
+  # Under `npm test` / `npm run demo` the outer npm (maybe the system's, on another Node) left its npm_* variables
+  # in the environment; npm reads npm_config_* as its own config, and code-server's postinstall takes the Node
+  # version from npm_config_user_agent: drop them, so this npm describes itself.
   (
     cd "$dir"
+    while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_')
     PATH="$(dirname "$node24"):$PATH" npm install --no-audit --no-fund --loglevel=warn >"$dir/install.log" 2>&1
   ) || {
     log "npm install failed; the last lines of $dir/install.log:"

@@ -64,6 +64,11 @@ export interface CaptureResult {
   /** Where etcd's client certificate came from (never the bytes). */
   tlsSource?: string;
   context: string;
+  /**
+   * The metadata sidecar being written (`metadata: true`, profiles): the capture is returned, and opens, without
+   * waiting for the extra requests it makes (etcd's /version and /metrics); settles once written or given up.
+   */
+  metadata?: Promise<void>;
 }
 
 export async function capture(req: CaptureRequest): Promise<CaptureResult> {
@@ -121,8 +126,14 @@ export async function capture(req: CaptureRequest): Promise<CaptureResult> {
     const file = await saveAtomically(target, answer.body, { root: req.outputFile ? undefined : (req.folder ?? '.profiles') });
     log(`Saved ${kind.label} (${answer.body.length} bytes) to ${file}`);
     // Profiles only: their frames are what the source resolution opens (dumps and traces get none).
-    if (req.metadata && kind.format === 'profile') await writeCaptureMeta(file, answer, req, log);
-    return { file, kind, bytes: answer.body.length, method: answer.method, endpoint: answer.endpoint, forward: answer.forward, tlsSource: answer.tlsSource, context };
+    const metadata =
+      req.metadata && kind.format === 'profile'
+        ? writeCaptureMeta(file, answer, req, log).then(
+            () => undefined,
+            (err: unknown) => log(`Capture metadata not written: ${String(err)}`),
+          )
+        : undefined;
+    return { file, kind, bytes: answer.body.length, method: answer.method, endpoint: answer.endpoint, forward: answer.forward, tlsSource: answer.tlsSource, context, metadata };
   } catch (err) {
     const e = signal?.aborted && !(err instanceof CaptureError && err.code === 'cancelled') ? new CaptureError('cancelled', 'Capture cancelled; nothing saved.') : asCaptureError(err);
     log(`Capture failed: ${e.message}`);

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     while (Date.now() < deadline) {
       await session.expandAll();
       const rows = await session.treeRows();
-      if ([...members, operator].every((p) => rows.some((r) => r.includes(p) && /Running/.test(r)))) break;
+      if ([...members, operator].every((p) => rows.some((r) => r.includes(p)))) break;
       await session.page.waitForTimeout(500);
     }
     const goroutinesHeader = session.sideBar.locator('.pane-header[aria-label^="Goroutines"]').first();
@@ -209,6 +209,9 @@ async function main(): Promise<void> {
       console.log(`(c) skipped: ${bigDump} is missing (bash test/bench/gen/make-inputs.sh)`);
       if (strict) process.exitCode = 1;
     }
+  } catch (error) {
+    await session.screenshot('bench-journey-failure').catch(() => undefined);
+    throw error;
   } finally {
     await session.close();
     rmSync(certDir, { recursive: true, force: true });

@@ -33,6 +33,8 @@ test('an etcd member capture carries image, etcd and Go versions; source --fetch
   const pod = etcdPodNames(sandboxInfo())[0];
   const logs: string[] = [];
   const result = await capture({ kubeConfig: kc, namespace: 'openshift-etcd', pod, kind: 'heap', method: 'forward', folder: path.join(work, 'captures'), metadata: true, log: (l) => logs.push(l) });
+  assert.ok(result.metadata, 'the sidecar is being written');
+  await result.metadata;
   const side = sidecarPath(result.file);
   assert.equal(path.basename(side), `.${path.basename(result.file)}.meta.json`);
   assert.equal(statSync(side).mode & 0o777, 0o600);
