@@ -176,3 +176,48 @@ test('operator with --trigger-goroutines: one trigger when the parked goroutines
   assert.deepEqual(json.triggers.map((x) => [x.pod, x.round, x.reason, x.files.map((f) => f.file)]), [[operator, 3, tr.reason, files]]);
   assert.equal(json.series.filter((s) => s.kind === 'metrics').length, 0);
 });
+
+test('etcd-profiler record on a member reads /metrics each round; --no-etcd-metrics does not', { timeout: 90_000 }, async () => {
+  const member = etcdPodNames(info)[1];
+  const run = async (name: string, extra: string[]) => {
+    const out = path.join(dir, name);
+    const r = await cli(['record', '--kubeconfig', path.join(SANDBOX_DIR, 'kubeconfig'), '-n', 'openshift-etcd', member, '--every', '3s', '--for', '5s', '--kinds', 'goroutine', ...extra, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    return { r, index: parseRecordingIndex(readFileSync(path.join(out, RECORDING_INDEX), 'utf8')) };
+  };
+  const on = await run('cli-on', []);
+  assert.equal(on.index.rounds.length, 2, on.r.stderr);
+  assert.match(on.r.stderr, /^round 1 .*: saved goroutine; read \/metrics$/m);
+  for (const round of on.index.rounds) assert.ok(round.metrics && !('error' in round.metrics) && round.metrics.dbSizeBytes! > 0, JSON.stringify(round.metrics));
+  const off = await run('cli-off', ['--no-etcd-metrics']);
+  assert.ok(off.index.rounds.length >= 1);
+  for (const round of off.index.rounds) assert.equal(round.metrics, undefined);
+  assert.doesNotMatch(off.r.stderr, /\/metrics/);
+});
+
+test('a /metrics read that fails is written into the round, and the captures of the round go on', { timeout: 60_000 }, async () => {
+  // The operator stand-in serves pprof but no /metrics on its pprof port: forcing the read shows the failure path.
+  const recorder: Recorder = new Recorder({
+    kubeConfig: kc,
+    namespace: OPERATOR_NS,
+    pods: [operator],
+    kinds: ['goroutine'],
+    everySeconds: 3,
+    forSeconds: 30,
+    etcdMetrics: true,
+    dir: path.join(dir, 'metrics-fail'),
+    onRound: (round) => {
+      if (round.round >= 2) recorder.stop();
+    },
+  });
+  const r = await recorder.run();
+  assert.equal(r.rounds, 2);
+  assert.equal(r.failed, 0);
+  const index = parseRecordingIndex(readFileSync(r.index, 'utf8'));
+  for (const round of index.rounds) {
+    assert.ok(round.metrics && 'error' in round.metrics, JSON.stringify(round.metrics));
+    assert.match(round.metrics.error, /^\/metrics answered 404/);
+    assert.equal(round.metrics.code, 'http-error');
+    assert.deepEqual(round.captures.map((c) => ('file' in c ? c.kind : c.error)), ['goroutine']);
+  }
+});
