@@ -16,7 +16,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 const W = 640;
 const H = 170;
 const PAD = { left: 64, right: 12, top: 10, bottom: 24 };
-const COLORS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red', '--vscode-foreground'];
+/** Line colours are classes `c0`…`c6` of the panel's style sheet (the CSP refuses inline style attributes). */
+const COLORS = 7;
 
 let model: TimelineModel | undefined;
 /** Selected points: chart id and point index, at most two, of one chart. */
@@ -70,7 +71,7 @@ function niceMax(v: number): number {
 }
 
 function lineColor(i: number): string {
-  return `var(${COLORS[i % COLORS.length]})`;
+  return `c${i % COLORS}`;
 }
 
 function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement {
@@ -101,8 +102,8 @@ function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement 
   chart.lines.forEach((l, i) => {
     if (l.points.length === 0) return;
     const d = l.points.map((p, k) => `${k ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join('');
-    root.append(svg('path', { d, class: 'series', style: `stroke:${lineColor(i)}` }));
-    if (l.points.length <= 120) for (const p of l.points) root.append(svg('circle', { cx: x(p.t), cy: y(p.v), r: 2.5, class: 'dot', style: `fill:${lineColor(i)}` }));
+    root.append(svg('path', { d, class: `series ${lineColor(i)}` }));
+    if (l.points.length <= 120) for (const p of l.points) root.append(svg('circle', { cx: x(p.t), cy: y(p.v), r: 2.5, class: `dot ${lineColor(i)}` }));
   });
   const cursor = svg('line', { x1: 0, x2: 0, y1: PAD.top, y2: H - PAD.bottom, class: 'cursor', visibility: 'hidden' });
   root.append(cursor);
@@ -126,7 +127,7 @@ function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement 
     cursor.setAttribute('visibility', 'visible');
     const rows = chart.lines.map((l, k) => {
       const q = l.points.find((pp) => pp.round === p.round);
-      return h('div', null, h('span', { class: 'swatch', attrs: { style: `background:${lineColor(k)}` } }), `${l.name}: `, h('b', null, q ? format(q.v, chart.unit) : '—'));
+      return h('div', null, h('span', { class: `swatch ${lineColor(k)}` }), `${l.name}: `, h('b', null, q ? format(q.v, chart.unit) : '—'));
     });
     replaceChildren(tip, h('div', { class: 'tip-head' }, `${pod.pod} · round ${p.round} · ${clock(p.t)}`), ...rows, h('div', { class: 'tip-file' }, p.file || 'read from the member\'s /metrics (no capture file)'));
     const r = box.getBoundingClientRect();
@@ -167,7 +168,7 @@ function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement 
     e.preventDefault();
   });
   box.append(root);
-  const legend = h('div', { class: 'legend' }, ...chart.lines.map((l, i) => h('span', null, h('span', { class: 'swatch', attrs: { style: `background:${lineColor(i)}` } }), l.name)));
+  const legend = h('div', { class: 'legend' }, ...chart.lines.map((l, i) => h('span', null, h('span', { class: `swatch ${lineColor(i)}` }), l.name)));
   return h('section', { class: 'chart-card' }, h('h3', null, chart.title), legend, box);
 }
 

@@ -62,6 +62,11 @@ test('record an etcd member with a trigger: /metrics charts and one trigger mark
     const tip = web.locator('#timeline-tip');
     await tip.waitFor({ state: 'visible', timeout: 10_000 });
     assert.match(await tip.innerText(), new RegExp(`${member} · round \\d+ · \\d\\d:\\d\\d:\\d\\d\\s+total: [\\d.]+ KB\\s+in use: [\\d.]+ KB\\s+read from the member's /metrics`));
+    // The lines are drawn in the theme's chart colours (the CSP refuses inline styles: colours come from classes).
+    const strokes = await chart.locator('path.series').evaluateAll((els) => els.map((el) => getComputedStyle(el).stroke));
+    assert.equal(strokes.length, 2);
+    for (const s of strokes) assert.match(s, /^rgb/, `stroke ${s}`);
+    assert.notEqual(strokes[0], strokes[1]);
     await session.screenshot('e2e-recording-metrics-timeline');
 
     // The trigger's dump opens from its link.
