@@ -18,14 +18,16 @@ export default tseslint.config(
   // The layer rule: data flows cluster → capture → profile → views, and only src/views and src/extension.ts import
   // vscode. src/profile is the pure model every layer may call (capture hands it the bytes it fetched: imports
   // point views → capture → cluster, and anything → profile); no folder imports a layer that comes after it, and
-  // profile imports none (webview/: only the message types).
+  // profile imports none (webview/: only the message types). src/source (finding and fetching Go source, Node
+  // only) sits beside them: views and the CLI call it, it calls profile, and cluster, capture and profile never call it.
   ...layerRules([
-    { files: ['src/cluster/**'], forbid: ['capture', 'profile', 'views', 'extension', 'cli', 'protocol'] },
-    { files: ['src/capture/**'], forbid: ['views', 'extension', 'cli', 'protocol'] },
-    { files: ['src/profile/**'], forbid: ['cluster', 'capture', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/cluster/**'], forbid: ['capture', 'profile', 'source', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/capture/**'], forbid: ['source', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/profile/**'], forbid: ['cluster', 'capture', 'source', 'views', 'extension', 'cli', 'protocol'] },
+    { files: ['src/source/**'], forbid: ['cluster', 'capture', 'views', 'extension', 'cli', 'protocol'] },
     { files: ['src/cli.ts', 'src/protocol.ts'], forbid: ['views', 'extension'] },
     { files: ['src/views/**'], forbid: ['extension', 'cli'] },
-    { files: ['webview/**'], forbid: ['cluster', 'capture', 'profile', 'views', 'extension', 'cli'], viaSrc: true },
+    { files: ['webview/**'], forbid: ['cluster', 'capture', 'profile', 'source', 'views', 'extension', 'cli'], viaSrc: true },
   ]),
 );
 

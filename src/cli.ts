@@ -202,6 +202,7 @@ export const COMMANDS: Record<string, Command | (() => Promise<Command>)> = {
   bundle: () => import('./cliBundle.ts').then((m) => m.bundleCliCommand(UsageError)),
   record: () => import('./capture/cliRecord.ts').then((m) => m.recordCliCommand(UsageError)),
   timeline: () => import('./capture/cliRecord.ts').then((m) => m.timelineCliCommand(UsageError)),
+  source: () => import('./source/cliSource.ts').then((m) => m.sourceCliCommand(UsageError)),
 };
 
 async function load(entry: Command | (() => Promise<Command>)): Promise<Command> {

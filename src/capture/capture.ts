@@ -3,6 +3,7 @@
 // cancel leaves no file.
 import type { ForwardRegistry } from '../cluster/forwardRegistry.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { writeCaptureMeta } from './captureMeta.ts';
 import type { PprofEndpoint } from './endpoint.ts';
 import { captureKind, capturePath, type CaptureKind, type CaptureKindId } from './kinds.ts';
 import { asCaptureError, requestFromPod, type CaptureMethod } from './podRequest.ts';
@@ -45,6 +46,11 @@ export interface CaptureRequest {
   onProgress?: (p: CaptureProgress) => void;
   /** Log lines for an output channel / stderr. Never receives key material. */
   log?: (line: string) => void;
+  /**
+   * For a profile, also record what source resolution needs (image, etcd's /version, go_info from /metrics) in a
+   * sidecar beside the file (captureMeta.ts); best effort, bounded, never fails the capture.
+   */
+  metadata?: boolean;
 }
 
 export interface CaptureResult {
@@ -114,6 +120,8 @@ export async function capture(req: CaptureRequest): Promise<CaptureResult> {
     const target = req.outputFile ?? captureFilePath({ folder: req.folder ?? '.profiles', context, namespace, pod: req.pod, kind });
     const file = await saveAtomically(target, answer.body, { root: req.outputFile ? undefined : (req.folder ?? '.profiles') });
     log(`Saved ${kind.label} (${answer.body.length} bytes) to ${file}`);
+    // Profiles only: their frames are what the source resolution opens (dumps and traces get none).
+    if (req.metadata && kind.format === 'profile') await writeCaptureMeta(file, answer, req, log);
     return { file, kind, bytes: answer.body.length, method: answer.method, endpoint: answer.endpoint, forward: answer.forward, tlsSource: answer.tlsSource, context };
   } catch (err) {
     const e = signal?.aborted && !(err instanceof CaptureError && err.code === 'cancelled') ? new CaptureError('cancelled', 'Capture cancelled; nothing saved.') : asCaptureError(err);

@@ -16,7 +16,7 @@ import {
 } from '../cluster/pods.ts';
 import { watchPods, watchTargetKey, type PodWatchTarget } from '../cluster/podWatch.ts';
 import { ConfigKey, affects, getConfig } from './config.ts';
-import { ago, restartText } from './podTreeText.ts';
+import { ago, podRowText } from './podTreeText.ts';
 import type { ClusterService } from './kube.ts';
 
 export interface ContextNode {
@@ -60,12 +60,6 @@ export function podTargetOf(arg: unknown): PodTarget | undefined {
 }
 
 const GROUP_ICONS: Record<PodGroup['kind'], string> = { operator: 'gear', etcd: 'database', go: 'symbol-namespace' };
-
-function statusText(p: PodInfo): string {
-  if (p.phase !== 'Running') return p.phase;
-  const ready = `${p.readyContainers}/${p.containers.length}`;
-  return p.ready ? `Running ${ready}` : `Running, not ready ${ready}`;
-}
 
 /** Text for a MarkdownString with no markdown in it, and no bare URL the renderer would turn into a link. */
 function escapeMarkdown(s: string): string {
@@ -337,15 +331,9 @@ export class PodTreeProvider implements vscode.TreeDataProvider<PodTreeNode>, vs
     const extra = [...this.decorators].map((d) => d.decorate(toPodTarget(p))).filter((x) => x !== undefined);
     const running = this.capturing.get(`${p.context}/${p.namespace}/${p.name}`);
     const capturing = running && [...running.values()].join(' · ');
-    // The row stays short enough for the default side bar width: a pod running with every container ready
-    // says so by its green icon alone (an operator pod's name takes most of a 300 px side bar); otherwise its
-    // status first, then markers (a capture running, restarts, forwards). Node and endpoint are in the
-    // tooltip, and the status in the row's accessible label.
-    const healthy = p.phase === 'Running' && p.ready && p.readyContainers === p.containers.length;
-    item.description = [capturing ? `● ${capturing}` : healthy ? undefined : statusText(p), restartText(p), ...extra.map((x) => x.description).filter(Boolean)]
-      .filter(Boolean)
-      .join(' · ');
-    item.accessibilityInformation = { label: [p.name, statusText(p), item.description].filter(Boolean).join(', ') };
+    const row = podRowText(p, capturing, extra.map((x) => x.description ?? '').filter(Boolean));
+    item.description = row.description;
+    item.accessibilityInformation = { label: row.label };
     const t = p.lastTermination;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${p.namespace}/${p.name}**\n\n`);

@@ -19,7 +19,7 @@ export async function explainRestrictedMode(output: vscode.LogOutputChannel, id:
 
 
 /** The settings a workspace cannot set (machine scope in package.json): they run programs, touch paths or weaken TLS. */
-export const USER_ONLY_SETTINGS = ['kubeconfig', 'insecureSkipTLSVerify', 'sourcePathRewrites', 'capturesFolder', 'goPods', 'captureMethod'] as const;
+export const USER_ONLY_SETTINGS = ['kubeconfig', 'insecureSkipTLSVerify', 'sourcePathRewrites', 'capturesFolder', 'goPods', 'captureMethod', 'fetchSource'] as const;
 
 /** The `etcdProfiler.*` keys among USER_ONLY_SETTINGS that a folder's `.vscode/settings.json` text names. */
 export function userOnlyKeysIn(settingsText: string): string[] {

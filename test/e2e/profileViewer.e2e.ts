@@ -4,12 +4,12 @@
 // the operator's `main` package opens test/sandbox/operator's Go file at the function's line, and
 // "Compare with…" opens the diff against a second capture.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot, sandboxDir, startSession } from './harness.ts';
+import { repoRoot, startSession, waitFor } from './harness.ts';
 import { answerFileDialog, compareWithFile, viewerFrame } from './viewerSteps.ts';
+import { withOperatorForward } from './runbookSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
 // page.evaluate callbacks run in Chromium; see browserGlobals.ts.
@@ -17,51 +17,21 @@ declare const window: BrowserWindow;
 
 const NAMESPACE = 'openshift-etcd-operator';
 
-async function kubectl(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: join(sandboxDir, 'kubeconfig') } });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`))));
-  });
-}
-
 /** Two CPU captures of the operator through a port-forward, saved where the Captures view keeps them. */
 async function captureTwice(): Promise<{ pod: string; files: string[] }> {
-  const pod = (await kubectl(['get', 'pods', '-n', NAMESPACE, '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-  assert.ok(pod, 'the sandbox runs an operator pod');
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const pf = spawn('kubectl', ['port-forward', '-n', NAMESPACE, `pod/${pod}`, `${port}:6060`], {
-    env: { ...process.env, KUBECONFIG: join(sandboxDir, 'kubeconfig') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('port-forward did not start')), 30_000);
-      pf.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('Forwarding from')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      pf.on('exit', () => reject(new Error('port-forward exited')));
-    });
+  return withOperatorForward(async (pod, pprof) => {
     const dir = join(repoRoot, '.profiles', 'sandbox', NAMESPACE, pod);
     mkdirSync(dir, { recursive: true });
     const files: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`http://127.0.0.1:${port}/debug/pprof/profile?seconds=3`);
+      const res = await fetch(`${pprof}/profile?seconds=3`);
       assert.equal(res.status, 200);
       const file = join(dir, `cpu-e2e-${Date.now()}-${i}.pb.gz`);
       writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
       files.push(file);
     }
     return { pod, files };
-  } finally {
-    pf.kill('SIGTERM');
-  }
+  });
 }
 
 function goFuncLine(name: string): { file: string; line: number } | undefined {
@@ -196,8 +166,14 @@ test('profile viewer follows the theme (high contrast, dark) and stays readable 
 
     await session.runCommand('Preferences: Color Theme');
     await session.pickQuickItem(/^Dark Modern/);
-    await session.page.waitForTimeout(1500);
-    const darkBackground = await frame.evaluate(() => (window.__profileApp as { flame: { fillOf(i: number): { fill: string } } }).flame.fillOf(1).fill);
+    // The theme change reaches the webview asynchronously (slower on a busy machine): wait for the body's
+    // class, then for the redrawn colours, each bounded.
+    await waitFor('the dark theme in the webview', 30_000, async () => ((await frame.evaluate(() => (window.document as { body: { className: string } }).body.className)).includes('vscode-dark') ? true : undefined));
+    const fill = () => frame.evaluate(() => (window.__profileApp as { flame: { fillOf(i: number): { fill: string } } }).flame.fillOf(1).fill);
+    const darkBackground = await waitFor('frame colours of the dark theme', 15_000, async () => {
+      const f = await fill();
+      return f !== hcBackground ? f : undefined;
+    }).catch(fill);
     assert.notEqual(darkBackground, hcBackground, 'frame colours follow the theme');
     await session.screenshot('e2e-profile-theme-dark');
   } finally {

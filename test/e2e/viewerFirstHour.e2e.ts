@@ -8,15 +8,16 @@
 //   the diff has a legend, and a base from another pod is warned about.
 // Screenshots: test-results/e2e-first-hour-*.png.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { repoRoot, sandboxDir, sandboxInfo, startSession } from './harness.ts';
+import { repoRoot, sandboxInfo, startSession } from './harness.ts';
 import { formatSize } from '../../src/views/captureFiles.ts';
-import { compareWithFile, openProfile, setEditorWidth, viewerFrame, waitForSource } from './viewerSteps.ts';
+import { compareWithFile, cutNumbers, openProfile, setEditorWidth, viewerFrame, waitForSource } from './viewerSteps.ts';
+import { withOperatorForward } from './runbookSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
 // page.evaluate callbacks run in Chromium; see browserGlobals.ts.
@@ -161,26 +162,6 @@ test('double-click on a deep flame frame opens that frame, as Ctrl+click, Shift+
   }
 });
 
-/** Numeric cells of the Top table on screen whose text does not fit, and how many were checked. */
-async function cutNumbers(frame: Frame, columns: number) {
-  return frame.evaluate((n) => {
-    type El = { getAttribute(a: string): string | null; scrollWidth: number; clientWidth: number; textContent: string | null; getBoundingClientRect(): { top: number; bottom: number } };
-    const doc = (window as unknown as { document: { querySelector(s: string): El; querySelectorAll(s: string): ArrayLike<El> } }).document;
-    const host = doc.querySelector('.grid-host').getBoundingClientRect();
-    const cut: string[] = [];
-    let checked = 0;
-    for (const cell of Array.from(doc.querySelectorAll('vscode-data-grid-cell'))) {
-      const col = Number(cell.getAttribute('grid-column'));
-      if (!(col >= 1 && col <= n)) continue;
-      const r = cell.getBoundingClientRect();
-      if (r.bottom <= host.top || r.top >= host.bottom) continue;
-      checked++;
-      if (cell.scrollWidth > cell.clientWidth) cut.push(`${(cell.textContent ?? '').trim()} (column ${col}: ${cell.scrollWidth} > ${cell.clientWidth})`);
-    }
-    return { checked, cut };
-  }, columns);
-}
-
 test('the Top table shows every number whole at a 1000 px editor, plain and compared', { timeout: 8 * 60_000 }, async () => {
   const session = await startSession({ name: 'first-hour-top', workspace: repoRoot, settings });
   try {
@@ -247,49 +228,18 @@ test('an empty block profile names its kind and says why it is empty; the pprof 
   }
 });
 
-function kubectl(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: join(sandboxDir, 'kubeconfig') } });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`))));
-  });
-}
-
 /** Two heap captures of the sandbox's operator (kubectl port-forward + curl, as the runbook does). */
 async function operatorHeaps(): Promise<{ pod: string; bodies: Uint8Array[] }> {
-  const ns = 'openshift-etcd-operator';
-  const pod = (await kubectl(['get', 'pods', '-n', ns, '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-  assert.ok(pod, 'the sandbox runs an operator pod');
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const pf = spawn('kubectl', ['port-forward', '-n', ns, `pod/${pod}`, `${port}:6060`], {
-    env: { ...process.env, KUBECONFIG: join(sandboxDir, 'kubeconfig') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('port-forward did not start')), 30_000);
-      pf.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('Forwarding from')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      pf.on('exit', () => reject(new Error('port-forward exited')));
-    });
+  return withOperatorForward(async (pod, pprof) => {
     const bodies: Uint8Array[] = [];
     for (let i = 0; i < 2; i++) {
       if (i) await new Promise((r) => setTimeout(r, 1500));
-      const res = await fetch(`http://127.0.0.1:${port}/debug/pprof/heap`);
+      const res = await fetch(`${pprof}/heap`);
       assert.equal(res.status, 200);
       bodies.push(new Uint8Array(await res.arrayBuffer()));
     }
     return { pod, bodies };
-  } finally {
-    pf.kill('SIGTERM');
-  }
+  });
 }
 
 test('Compare with… offers earlier captures of the same kind, shows a legend and warns about another pod', { timeout: 8 * 60_000 }, async () => {

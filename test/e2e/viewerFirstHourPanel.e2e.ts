@@ -12,6 +12,7 @@ import type { FromWebview, ProfilePayload } from '../../src/protocol.ts';
 import { buildView, defaultOptions, loadProfile, type LoadedProfile } from '../../src/views/profilePanel/model.ts';
 import { repoRoot, resultsDir } from './harness.ts';
 import { deliver, openPanelPage, stagePayload } from './webviewPage.ts';
+import { cutNumbers } from './viewerSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
 // page.evaluate callbacks run in Chromium; see browserGlobals.ts.
@@ -97,25 +98,6 @@ test('panel: a double-click on a deep frame asks for that frame, as Ctrl+click, 
     await panel.close();
   }
 });
-
-async function cutNumbers(page: Page, columns: number) {
-  return page.evaluate((n) => {
-    type El = { getAttribute(a: string): string | null; scrollWidth: number; clientWidth: number; textContent: string | null; getBoundingClientRect(): { top: number; bottom: number } };
-    const doc = (window as unknown as { document: { querySelector(s: string): El; querySelectorAll(s: string): ArrayLike<El> } }).document;
-    const host = doc.querySelector('.grid-host').getBoundingClientRect();
-    const cut: string[] = [];
-    let checked = 0;
-    for (const cell of Array.from(doc.querySelectorAll('vscode-data-grid-cell'))) {
-      const col = Number(cell.getAttribute('grid-column'));
-      if (!(col >= 1 && col <= n)) continue;
-      const r = cell.getBoundingClientRect();
-      if (r.bottom <= host.top || r.top >= host.bottom) continue;
-      checked++;
-      if (cell.scrollWidth > cell.clientWidth) cut.push(`${(cell.textContent ?? '').trim()} (column ${col}: ${cell.scrollWidth} > ${cell.clientWidth})`);
-    }
-    return { checked, cut };
-  }, columns);
-}
 
 test('panel: every number in the Top table shows whole at 1000 px, plain and compared; the comparison has a legend', { timeout: 120_000 }, async () => {
   const panel = await openPanelPage('dark', { width: 1000, height: 700 });

@@ -2,7 +2,7 @@
 // webview frame, size the editor, read which file and line the active editor shows.
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
-import type { Frame } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { captureTitle } from '../../src/capture/save.ts';
 import { waitFor, type Session } from './harness.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
@@ -102,4 +102,24 @@ export async function compareWithFile(session: Session, frame: Frame, path: stri
   await input.waitFor({ state: 'visible', timeout: 30_000 });
   if (await browse.isVisible({ timeout: 3_000 }).catch(() => false)) await browse.click();
   await answerFileDialog(session, path);
+}
+
+/** Numeric cells (columns 1..`columns`) of the Top table on screen whose text does not fit, and how many were checked. */
+export async function cutNumbers(frame: Frame | Page, columns: number): Promise<{ checked: number; cut: string[] }> {
+  return frame.evaluate((n) => {
+    type El = { getAttribute(a: string): string | null; scrollWidth: number; clientWidth: number; textContent: string | null; getBoundingClientRect(): { top: number; bottom: number } };
+    const doc = (window as unknown as { document: { querySelector(s: string): El; querySelectorAll(s: string): ArrayLike<El> } }).document;
+    const host = doc.querySelector('.grid-host').getBoundingClientRect();
+    const cut: string[] = [];
+    let checked = 0;
+    for (const cell of Array.from(doc.querySelectorAll('vscode-data-grid-cell'))) {
+      const col = Number(cell.getAttribute('grid-column'));
+      if (!(col >= 1 && col <= n)) continue;
+      const r = cell.getBoundingClientRect();
+      if (r.bottom <= host.top || r.top >= host.bottom) continue;
+      checked++;
+      if (cell.scrollWidth > cell.clientWidth) cut.push(`${(cell.textContent ?? '').trim()} (column ${col}: ${cell.scrollWidth} > ${cell.clientWidth})`);
+    }
+    return { checked, cut };
+  }, columns);
 }

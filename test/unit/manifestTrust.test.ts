@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-const USER_ONLY = ['kubeconfig', 'insecureSkipTLSVerify', 'sourcePathRewrites', 'capturesFolder', 'goPods', 'captureMethod'].map((k) => `etcdProfiler.${k}`);
+const USER_ONLY = ['kubeconfig', 'insecureSkipTLSVerify', 'sourcePathRewrites', 'capturesFolder', 'goPods', 'captureMethod', 'fetchSource'].map((k) => `etcdProfiler.${k}`);
 
 test('security settings are machine-scoped and restricted in untrusted workspaces', () => {
   const props = pkg.contributes.configuration.properties as Record<string, { scope?: string }>;

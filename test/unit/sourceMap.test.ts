@@ -7,7 +7,7 @@ import {
   resolveSourcePath,
   sharedSuffix,
   type SourceRoots,
-} from '../../src/views/sourceMap.ts';
+} from '../../src/source/sourceMap.ts';
 
 const ws = '/home/dev/cluster-etcd-operator';
 

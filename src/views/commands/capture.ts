@@ -106,6 +106,7 @@ export async function runCapture(
             maxBytes: settings.maxBytes,
             signal: ac.signal,
             log: (l) => pctx.output.info(l),
+            metadata: true,
             onProgress: (p) => {
               if (p.secondsLeft !== undefined && kind.timed) {
                 const done = Math.round(((seconds - p.secondsLeft) / seconds) * 100);

@@ -24,7 +24,7 @@ function defaultFolder(pctx: ProfilerContext): vscode.Uri | undefined {
 }
 
 export function setupProfileViewer(ctx: vscode.ExtensionContext, pctx: ProfilerContext): ProfileViewer {
-  const sourceLinks = new SourceLinks();
+  const sourceLinks = new SourceLinks(ctx);
   const annotations = LineAnnotations.setup(ctx, sourceLinks);
   const provider = ProfileEditorProvider.setup(ctx, {
     sourceLinks,

@@ -191,7 +191,7 @@ export class ProfileSession {
   async openSource(frame: number): Promise<void> {
     const src = this.view ? sourceOf(this.view, frame) : undefined;
     if (!src) return;
-    await this.deps.sourceLinks.open(src.file, src.line, src.name);
+    await this.deps.sourceLinks.open(src.file, src.line, src.name, this.doc.uri.fsPath);
   }
 
   /** Handles a message from the webview; anything that is not a well-formed FromWebview is dropped and logged. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseGoroutineDump } from '../../../src/profile/goroutines.ts';
 import { buildView, loadProfile } from '../../../src/views/profilePanel/model.ts';
-import { allowedRoots, isInside, resolveSourcePath, type SourceRoots } from '../../../src/views/sourceMap.ts';
+import { allowedRoots, isInside, resolveSourcePath, type SourceRoots } from '../../../src/source/sourceMap.ts';
 import { buildLayout } from '../../../webview/flame/layout.ts';
 import { flameToSvg, flameToText } from '../../../webview/flame/svg.ts';
 import { topRows, topToText } from '../../../webview/views/topRows.ts';

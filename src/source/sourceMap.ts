@@ -3,6 +3,7 @@
 // `exists` check; this module only ever proposes paths inside those roots, never the raw
 // path from the profile, so a profile naming /etc/passwd cannot make us read it.
 import * as posix from 'node:path/posix';
+import { escapePath } from './modules.ts';
 
 /** A Go module found in the workspace: its path from go.mod and the folder holding go.mod. */
 export interface WorkspaceModule {
@@ -178,7 +179,10 @@ export function candidatePaths(buildPath: string, roots: SourceRoots): Candidate
 
   if (roots.modCache) {
     const i = bp.lastIndexOf('/pkg/mod/');
-    const rest = i >= 0 ? bp.slice(i + 9) : /^[^/]+\.[^/]+\/.*@v[^/]+\//.test(bp) ? bp : undefined;
+    // A -trimpath path names the module as written (`github.com/BurntSushi/toml@v1.2.1/…`); the cache's folder is
+    // case-encoded (`github.com/!burnt!sushi/toml@v1.2.1`).
+    const trimmed = /^([^/]+\.[^/]+\/[^@]*@v[^/]+)(\/.*)$/.exec(bp);
+    const rest = i >= 0 ? bp.slice(i + 9) : trimmed ? escapePath(trimmed[1]) + trimmed[2] : undefined;
     if (rest !== undefined) push(posix.join(roots.modCache.replace(/\\/g, '/'), rest), 'modcache');
   }
 

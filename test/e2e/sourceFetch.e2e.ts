@@ -1,0 +1,232 @@
+// Source at the exact version, in code-server: a heap capture of the sandbox member etcd-master-0 (etcd v3.6.16,
+// built -trimpath), taken from the Pods view into a workspace that holds no etcd source, with an empty module cache
+// (GOMODCACHE) and fresh extension storage. The capture's sidecar records etcd's version. Double-clicking a deep
+// etcd frame shows the fetch progress, then opens go.etcd.io/etcd/server/v3@v3.6.16's file read-only at the
+// function's first line, the tab titled `file.go — go.etcd.io∕etcd∕server∕v3@v3.6.16`; typing changes nothing; the
+// note on OpenShift's fork shows. Screenshots: test-results/e2e-source-fetch-*.png.
+// Second test: a main-module frame (no version in its -trimpath build path) of a real program's CPU profile opens
+// at the version its capture sidecar names (`mainModules`), fetched from a local module proxy that publishes the
+// program's source (GOPROXY=local,public and GONOSUMDB for it, in the extension host's environment). The sidecar
+// is written by the test, as a capture from a cluster would have written it.
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { parseCaptureMeta, sidecarPath } from '../../src/profile/captureMeta.ts';
+import { decodeProfile } from '../../src/profile/decode.ts';
+import { classifyBuildPath } from '../../src/source/modules.ts';
+import { startGoProxy, UPSTREAM } from '../integration/helpers/goProxy.ts';
+import { buildAndProfile, GO, MAIN, mainModule } from '../integration/helpers/srcprog.ts';
+import { startSession, waitFor } from './harness.ts';
+import { openProfile, viewerFrame, waitForSource } from './viewerSteps.ts';
+import type { BrowserWindow } from './browserGlobals.ts';
+
+declare const window: BrowserWindow;
+
+interface Probe {
+  describe(i: number): string[];
+  label(i: number): string;
+  locate(i: number): { x: number; y: number; w: number; h: number } | undefined;
+  layout: { n: number; data: { depth: ArrayLike<number> } };
+}
+
+test('a deep etcd frame of a sandbox member capture opens the exact version fetched, read-only, titled module@version', { timeout: 10 * 60_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcfetch-'));
+  const workspace = join(work, 'workspace');
+  mkdirSync(workspace);
+  // The extension host inherits this environment: an empty module cache, so nothing of etcd is on this machine.
+  const savedModCache = process.env.GOMODCACHE;
+  process.env.GOMODCACHE = join(work, 'gomodcache');
+  mkdirSync(process.env.GOMODCACHE);
+  const session = await startSession({ name: 'source-fetch', workspace });
+  try {
+    await session.openProfilerView();
+    await session.setSideBarWidth(420);
+    await session.expandAll();
+    await session.contextMenu(await session.waitForTreeItem('etcd-master-0'), 'Capture', 'Heap');
+    await session.waitForEditorTab(/^heap · etcd-master-0 · \d\d:\d\d/, 90_000);
+    const folder = join(workspace, '.profiles', 'sandbox', 'openshift-etcd', 'etcd-master-0');
+    const file = await waitFor('the heap capture', 30_000, async () => {
+      const f = readdirSync(folder).find((n) => /^heap-.*\.pb\.gz$/.test(n));
+      return f ? join(folder, f) : undefined;
+    });
+    // The capture's sidecar: etcd's version from the member's /version.
+    const meta = await waitFor('the capture sidecar', 30_000, async () => (existsSync(sidecarPath(file)) ? parseCaptureMeta(readFileSync(sidecarPath(file), 'utf8')) : undefined));
+    assert.equal(meta.etcdVersion, '3.6.16');
+    // The Captures view lists the capture, not its sidecar.
+    await session.waitForTreeItem(/heap-.*\.pb\.gz/);
+    assert.deepEqual((await session.treeRows()).filter((r) => r.includes('meta.json')), []);
+    const functions = new Map(decodeProfile(readFileSync(file), basename(file)).functions.map((f) => [f.name, f]));
+    const frame = await viewerFrame(session);
+    await frame.locator('.toolbar:not(.pending)').waitFor({ timeout: 30_000 });
+    // The deepest frame of etcd's server module drawn wide enough to aim at.
+    const target = await frame.evaluate(() => {
+      const f = (window.__profileApp as { flame: Probe }).flame;
+      let best: { name: string; depth: number; rect: { x: number; y: number; w: number; h: number } } | undefined;
+      for (let i = 1; i < f.layout.n; i++) {
+        const r = f.locate(i);
+        const d = f.layout.data.depth[i];
+        if (!r || r.w < 30 || !f.label(i).startsWith('go.etcd.io/etcd/server/v3/')) continue;
+        if (!best || d > best.depth) best = { name: f.label(i), depth: d, rect: r };
+      }
+      return best;
+    });
+    assert.ok(target && target.depth >= 4, `a deep etcd server frame is drawn (${JSON.stringify(target)})`);
+    const fn = functions.get(target.name);
+    assert.ok(fn, target.name);
+    const origin = classifyBuildPath(fn.filename);
+    assert.ok(origin.kind === 'module' && origin.module === 'go.etcd.io/etcd/server/v3' && origin.version === 'v3.6.16', fn.filename);
+    const title = `${basename(fn.filename)} — go.etcd.io\u2215etcd\u2215server\u2215v3@v3.6.16`;
+
+    const canvas = (await frame.locator('canvas.flame-canvas').boundingBox())!;
+    await session.page.mouse.dblclick(canvas.x + target.rect.x + Math.min(target.rect.w / 2, 20), canvas.y + target.rect.y + target.rect.h / 2);
+    // The progress notification, while the module downloads.
+    let sawProgress = false;
+    const seen = new Set<string>();
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && !(await session.editorTabs()).some((t) => t.includes(title))) {
+      const notes = await session.notifications();
+      notes.forEach((n) => seen.add(n));
+      if (!sawProgress && notes.some((n) => n.includes('Fetching go.etcd.io/etcd/server/v3@v3.6.16'))) {
+        sawProgress = true;
+        await session.screenshot('e2e-source-fetch-progress');
+      }
+      await session.page.waitForTimeout(100);
+    }
+    assert.ok(sawProgress, 'a progress notification named the module version while it was fetched');
+    await waitForSource(session, title, fn.startLine, 60_000);
+    const name = target.name.slice(target.name.lastIndexOf('.') + 1);
+    assert.match(await session.activeEditorText(), new RegExp(`func .*${name}\\(`), `the function ${name} is on screen`);
+    // The note on OpenShift's fork (an information toast, shown as the file opens).
+    for (let i = 0; i < 50 && ![...seen].some((n) => /OpenShift builds etcd from its own fork/.test(n)); i++) {
+      (await session.notifications()).forEach((n) => seen.add(n));
+      await session.page.waitForTimeout(100);
+    }
+    await session.screenshot('e2e-source-fetch-opened');
+    assert.ok([...seen].some((n) => /OpenShift builds etcd from its own fork/.test(n)), JSON.stringify([...seen]));
+    // Read-only: typing leaves the text as it was.
+    await session.page.keyboard.type('ZQZQ');
+    await session.page.waitForTimeout(500);
+    assert.doesNotMatch(await session.activeEditorText(), /ZQZQ/);
+  } finally {
+    await session.close();
+    if (savedModCache === undefined) delete process.env.GOMODCACHE;
+    else process.env.GOMODCACHE = savedModCache;
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('a main-module frame opens at the version the capture sidecar names, fetched from the GOPROXY in the environment', { timeout: 10 * 60_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcmain-'));
+  const workspace = join(work, 'workspace');
+  mkdirSync(workspace);
+  const { cpu } = buildAndProfile(work);
+  const profile = join(workspace, 'srcprog-cpu.pb.gz');
+  copyFileSync(cpu, profile);
+  const goVersion = execFileSync(GO, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString().trim();
+  writeFileSync(sidecarPath(profile), JSON.stringify({ goVersion, mainModules: [`${MAIN.path}@${MAIN.version}`] }));
+  const fn = decodeProfile(readFileSync(profile), 'cpu').functions.find((f) => f.name === 'main.work');
+  assert.ok(fn && fn.filename === 'example.com/srcprog/main.go', JSON.stringify(fn));
+  const proxy = await startGoProxy([mainModule()]);
+  const saved = { GOMODCACHE: process.env.GOMODCACHE, GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB };
+  process.env.GOMODCACHE = join(work, 'gomodcache');
+  mkdirSync(process.env.GOMODCACHE);
+  process.env.GOPROXY = `${proxy.url},${UPSTREAM}`;
+  process.env.GONOSUMDB = MAIN.path;
+  const session = await startSession({ name: 'source-fetch-main', workspace });
+  try {
+    await session.openProfilerView();
+    const frame = await openProfile(session, profile);
+    const target = await frame.evaluate(() => {
+      const f = (window.__profileApp as { flame: Probe }).flame;
+      for (let i = 1; i < f.layout.n; i++) {
+        const r = f.locate(i);
+        if (r && r.w >= 30 && f.label(i) === 'main.work') return { rect: r };
+      }
+      return undefined;
+    });
+    assert.ok(target, 'main.work is drawn');
+    const canvas = (await frame.locator('canvas.flame-canvas').boundingBox())!;
+    await session.page.mouse.dblclick(canvas.x + target.rect.x + Math.min(target.rect.w / 2, 20), canvas.y + target.rect.y + target.rect.h / 2);
+    await waitForSource(session, `main.go — example.com\u2215srcprog@${MAIN.version}`, fn.startLine, 120_000);
+    assert.match(await session.activeEditorText(), /func work\(d time\.Duration\)/);
+    assert.ok(proxy.requests.some((r) => r.startsWith('/example.com/srcprog/@v/v0.1.0.')), proxy.requests.join(' '));
+    await session.screenshot('e2e-source-fetch-main-module');
+  } finally {
+    await session.close();
+    await proxy.close();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+// Third: the same main-module frame in a profile without a sidecar. The viewer asks once for the main module's
+// PATH@VERSION (an input box), opens the file at that version, and remembers the answer in the capture's sidecar:
+// the next double-click opens it without asking.
+test('a main-module frame without a recorded version: asked once, remembered in the sidecar', { timeout: 10 * 60_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcask-'));
+  const workspace = join(work, 'workspace');
+  mkdirSync(workspace);
+  const { cpu } = buildAndProfile(work);
+  const profile = join(workspace, 'srcprog-cpu.pb.gz');
+  copyFileSync(cpu, profile);
+  const fn = decodeProfile(readFileSync(profile), 'cpu').functions.find((f) => f.name === 'main.work')!;
+  const proxy = await startGoProxy([mainModule()]);
+  const saved = { GOMODCACHE: process.env.GOMODCACHE, GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB };
+  process.env.GOMODCACHE = join(work, 'gomodcache');
+  mkdirSync(process.env.GOMODCACHE);
+  process.env.GOPROXY = `${proxy.url},${UPSTREAM}`;
+  process.env.GONOSUMDB = MAIN.path;
+  const session = await startSession({ name: 'source-fetch-ask', workspace });
+  const title = `main.go — example.com\u2215srcprog@${MAIN.version}`;
+  try {
+    await session.openProfilerView();
+    const frame = await openProfile(session, profile);
+    const dblclickWork = async () => {
+      const f = await viewerFrame(session, basename(profile));
+      const rect = await f.evaluate(() => {
+        const fl = (window.__profileApp as { flame: Probe }).flame;
+        for (let i = 1; i < fl.layout.n; i++) {
+          const r = fl.locate(i);
+          if (r && r.w >= 30 && fl.label(i) === 'main.work') return r;
+        }
+        return undefined;
+      });
+      assert.ok(rect, 'main.work is drawn');
+      const canvas = (await f.locator('canvas.flame-canvas').boundingBox())!;
+      await session.page.mouse.dblclick(canvas.x + rect.x + Math.min(rect.w / 2, 20), canvas.y + rect.y + rect.h / 2);
+    };
+    assert.ok(frame);
+    await dblclickWork();
+    const input = session.page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await input.inputValue(), 'example.com/srcprog@v', 'the input starts from the file\'s folder');
+    await session.screenshot('e2e-source-fetch-ask');
+    await input.fill(`${MAIN.path}@${MAIN.version}`);
+    await input.press('Enter');
+    await waitForSource(session, title, fn.startLine, 120_000);
+    assert.deepEqual(parseCaptureMeta(readFileSync(sidecarPath(profile), 'utf8')).mainModules, [`${MAIN.path}@${MAIN.version}`]);
+    // Again, from the viewer: no question this time.
+    await (await session.waitForEditorTab('srcprog-cpu.pb.gz')).click();
+    await session.page.waitForTimeout(500);
+    assert.equal(await input.isVisible(), false, 'no quick input is open before the second double-click');
+    await dblclickWork();
+    const asked = await input.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
+    assert.equal(asked, false, 'not asked twice');
+    await waitForSource(session, title, fn.startLine, 60_000);
+  } finally {
+    await session.close();
+    await proxy.close();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rmSync(work, { recursive: true, force: true });
+  }
+});
