@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sandboxInfo, startSession, waitFor } from './harness.ts';
 
+// evaluateAll callbacks run in Chromium (the project's tsconfig has no DOM lib; see browserGlobals.ts).
+declare function getComputedStyle(el: unknown): { stroke: string };
+
 test('record an etcd member with a trigger: /metrics charts and one trigger mark whose dump opens', { timeout: 6 * 60_000 }, async () => {
   const info = sandboxInfo();
   const member = info.pods.find((p) => p.namespace === 'openshift-etcd')!.name;
