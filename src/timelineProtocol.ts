@@ -15,22 +15,24 @@ export interface ChartLine {
   points: ChartPoint[];
 }
 
-export type ChartUnit = 'count' | 'bytes' | 'bytes/s' | 'objects/s' | 'share';
+export type ChartUnit = 'count' | 'bytes' | 'bytes/s' | 'objects/s' | 'share' | 'seconds';
 
 export interface Chart {
   id: string;
   title: string;
   unit: ChartUnit;
-  /** The capture kind of its points: two points of one kind can be compared. */
-  kind: 'goroutine' | 'heap' | 'allocs' | 'cpu';
+  /** The capture kind of its points: two points of one kind can be compared. `metrics`: etcd's /metrics, no capture behind a point. */
+  kind: 'goroutine' | 'heap' | 'allocs' | 'cpu' | 'metrics';
   lines: ChartLine[];
 }
 
 export interface ChartMark {
   t: number;
   round: number;
-  kind: 'failed' | 'restarted' | 'replaced';
+  kind: 'failed' | 'restarted' | 'replaced' | 'triggered';
   text: string;
+  /** Captures behind the mark (a trigger's dump and heap profile), relative to the recording directory. */
+  files?: string[];
 }
 
 export interface PodCharts {

@@ -16,7 +16,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 const W = 640;
 const H = 170;
 const PAD = { left: 64, right: 12, top: 10, bottom: 24 };
-const COLORS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red', '--vscode-foreground'];
+/** Line colours are classes `c0`…`c6` of the panel's style sheet (the CSP refuses inline style attributes). */
+const COLORS = 7;
 
 let model: TimelineModel | undefined;
 /** Selected points: chart id and point index, at most two, of one chart. */
@@ -51,6 +52,8 @@ function format(v: number, unit: Chart['unit']): string {
       return `${Math.round(v).toLocaleString('en-US')}/s`;
     case 'share':
       return `${(v * 100).toFixed(1)}%`;
+    case 'seconds':
+      return v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(v >= 0.01 ? 0 : 1)} ms`;
     default:
       return Math.round(v).toLocaleString('en-US');
   }
@@ -68,7 +71,7 @@ function niceMax(v: number): number {
 }
 
 function lineColor(i: number): string {
-  return `var(${COLORS[i % COLORS.length]})`;
+  return `c${i % COLORS}`;
 }
 
 function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement {
@@ -99,8 +102,8 @@ function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement 
   chart.lines.forEach((l, i) => {
     if (l.points.length === 0) return;
     const d = l.points.map((p, k) => `${k ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join('');
-    root.append(svg('path', { d, class: 'series', style: `stroke:${lineColor(i)}` }));
-    if (l.points.length <= 120) for (const p of l.points) root.append(svg('circle', { cx: x(p.t), cy: y(p.v), r: 2.5, class: 'dot', style: `fill:${lineColor(i)}` }));
+    root.append(svg('path', { d, class: `series ${lineColor(i)}` }));
+    if (l.points.length <= 120) for (const p of l.points) root.append(svg('circle', { cx: x(p.t), cy: y(p.v), r: 2.5, class: `dot ${lineColor(i)}` }));
   });
   const cursor = svg('line', { x1: 0, x2: 0, y1: PAD.top, y2: H - PAD.bottom, class: 'cursor', visibility: 'hidden' });
   root.append(cursor);
@@ -124,9 +127,9 @@ function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement 
     cursor.setAttribute('visibility', 'visible');
     const rows = chart.lines.map((l, k) => {
       const q = l.points.find((pp) => pp.round === p.round);
-      return h('div', null, h('span', { class: 'swatch', attrs: { style: `background:${lineColor(k)}` } }), `${l.name}: `, h('b', null, q ? format(q.v, chart.unit) : '—'));
+      return h('div', null, h('span', { class: `swatch ${lineColor(k)}` }), `${l.name}: `, h('b', null, q ? format(q.v, chart.unit) : '—'));
     });
-    replaceChildren(tip, h('div', { class: 'tip-head' }, `${pod.pod} · round ${p.round} · ${clock(p.t)}`), ...rows, h('div', { class: 'tip-file' }, p.file));
+    replaceChildren(tip, h('div', { class: 'tip-head' }, `${pod.pod} · round ${p.round} · ${clock(p.t)}`), ...rows, h('div', { class: 'tip-file' }, p.file || 'read from the member\'s /metrics (no capture file)'));
     const r = box.getBoundingClientRect();
     const left = r.left + window.scrollX + (x(p.t) / W) * r.width;
     tip.style.left = `${Math.min(left + 12, window.scrollX + document.documentElement.clientWidth - 280)}px`;
@@ -152,24 +155,33 @@ function chartView(pod: PodCharts, chart: Chart, m: TimelineModel): HTMLElement 
     const i = nearest(e.clientX);
     if (i < 0) return;
     if (e.shiftKey || e.ctrlKey || e.metaKey) select(chart, i);
-    else post({ type: 'open', file: ref[i].file });
+    else open(ref[i]);
   });
   box.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowLeft') show(Math.max(0, index - 1));
     else if (e.key === 'ArrowRight') show(Math.min(ref.length - 1, index + 1));
     else if (e.key === 'Home') show(0);
     else if (e.key === 'End') show(ref.length - 1);
-    else if (e.key === 'Enter' && index >= 0) post({ type: 'open', file: ref[index].file });
+    else if (e.key === 'Enter' && index >= 0) open(ref[index]);
     else if (e.key === ' ' && index >= 0) select(chart, index);
     else return;
     e.preventDefault();
   });
   box.append(root);
-  const legend = h('div', { class: 'legend' }, ...chart.lines.map((l, i) => h('span', null, h('span', { class: 'swatch', attrs: { style: `background:${lineColor(i)}` } }), l.name)));
+  const legend = h('div', { class: 'legend' }, ...chart.lines.map((l, i) => h('span', null, h('span', { class: `swatch ${lineColor(i)}` }), l.name)));
   return h('section', { class: 'chart-card' }, h('h3', null, chart.title), legend, box);
 }
 
+function open(p: ChartPoint): void {
+  if (p.file) post({ type: 'open', file: p.file });
+  else status.textContent = `Round ${p.round}: this value was read from the member's /metrics; there is no capture to open.`;
+}
+
 function select(chart: Chart, index: number): void {
+  if (chart.kind === 'metrics') {
+    status.textContent = 'Points of /metrics charts have no capture to compare; select two points of a goroutine or heap chart.';
+    return;
+  }
   const ref = chart.lines[0].points;
   if (selected.length && selected[0].chart.kind !== chart.kind) selected = [];
   const at = selected.findIndex((s) => s.chart.id === chart.id && s.index === index);
@@ -206,6 +218,11 @@ function findingView(f: FindingView): HTMLElement {
   );
 }
 
+function markView(mk: PodCharts['marks'][number]): HTMLElement {
+  const links = (mk.files ?? []).map((file) => h('button', { class: 'link mark-file', on: { click: () => post({ type: 'open', file }) } }, file));
+  return h('li', { class: `mark-${mk.kind}` }, mk.text, ...links.flatMap((l) => [' ', l]));
+}
+
 function render(): void {
   const app = document.getElementById('app')!;
   const m = model;
@@ -230,7 +247,7 @@ function render(): void {
       'section',
       { class: 'pod', attrs: { 'aria-label': p.pod } },
       h('h2', null, p.pod),
-      p.marks.length ? h('ul', { class: 'marks' }, ...p.marks.map((mk) => h('li', { class: `mark-${mk.kind}` }, mk.text))) : null,
+      p.marks.length ? h('ul', { class: 'marks' }, ...p.marks.map(markView)) : null,
       p.charts.length ? h('div', { class: 'charts' }, ...p.charts.map((c) => chartView(p, c, m))) : h('p', { class: 'muted' }, 'No capture has worked yet.'),
     ),
   );

@@ -3,11 +3,13 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { RECORD_KINDS, RecordingError, parseDuration, recordKindOf } from '../profile/recordingIndex.ts';
 import { timelineJson, timelineText } from '../profile/timelineReport.ts';
+import { DEFAULT_TRIGGER_COOLDOWN_SECONDS, parseByteSize, type TriggerOptions } from '../profile/triggers.ts';
 import type { CaptureMethod } from './capture.ts';
 
 export const RECORD_USAGE =
   'etcd-profiler record --kubeconfig FILE [--context NAME] -n NAMESPACE POD [POD…] --every 10s [--for 2m] ' +
-  `[--kinds ${RECORD_KINDS.join(',')}] [--cpu-seconds N] -o DIR [--method auto|forward|exec] [--port N]`;
+  `[--kinds ${RECORD_KINDS.join(',')}] [--cpu-seconds N] -o DIR [--method auto|forward|exec] [--port N] ' +
+  '[--trigger-goroutines N] [--trigger-heap 512MiB] [--cooldown 5m] [--no-etcd-metrics]`;
 export const TIMELINE_USAGE = 'etcd-profiler timeline DIR [--json]';
 
 type UserErrorClass = new (message: string) => Error;
@@ -56,6 +58,10 @@ export function recordCliCommand(UserError: UserErrorClass): Command {
           port: { type: 'string' },
           'insecure-skip-verify': { type: 'boolean' },
           'no-heap-gc': { type: 'boolean' },
+          'trigger-goroutines': { type: 'string' },
+          'trigger-heap': { type: 'string' },
+          cooldown: { type: 'string' },
+          'no-etcd-metrics': { type: 'boolean' },
         },
         RECORD_USAGE,
         UserError,
@@ -74,6 +80,23 @@ export function recordCliCommand(UserError: UserErrorClass): Command {
       if (!['auto', 'forward', 'exec'].includes(method)) throw new UserError('--method must be auto, forward or exec.');
       const cpuSeconds = v['cpu-seconds'] !== undefined ? Number(v['cpu-seconds']) : undefined;
       if (cpuSeconds !== undefined && !(cpuSeconds >= 1)) throw new UserError('--cpu-seconds must be a number ≥ 1.');
+      let triggers: TriggerOptions | undefined;
+      if (v['trigger-goroutines'] !== undefined || v['trigger-heap'] !== undefined) {
+        triggers = { cooldownSeconds: v.cooldown !== undefined ? duration(v.cooldown as string, '--cooldown', UserError) : DEFAULT_TRIGGER_COOLDOWN_SECONDS };
+        if (v['trigger-goroutines'] !== undefined) {
+          const n = v['trigger-goroutines'] as string;
+          if (!/^\d+$/.test(n) || Number(n) <= 0) throw new UserError(`--trigger-goroutines must be a whole number above 0, not "${n}".`);
+          triggers.goroutines = Number(n);
+        }
+        if (v['trigger-heap'] !== undefined) {
+          try {
+            triggers.heapInuseBytes = parseByteSize(v['trigger-heap'] as string);
+          } catch (err) {
+            throw new UserError(`--trigger-heap: ${(err as Error).message}`);
+          }
+          if (!(triggers.heapInuseBytes > 0)) throw new UserError('--trigger-heap must be above 0.');
+        }
+      } else if (v.cooldown !== undefined) throw new UserError('--cooldown goes with --trigger-goroutines or --trigger-heap.');
       const [{ loadKubeconfig }, { Recorder }] = await Promise.all([import('../cluster/kubeconfig.ts'), import('./recorder.ts')]);
       const config = loadKubeconfig(v.kubeconfig as string | undefined);
       const kubeConfig = config.forContext((v.context as string | undefined) ?? config.currentContext);
@@ -99,6 +122,8 @@ export function recordCliCommand(UserError: UserErrorClass): Command {
           endpoint: v.port ? { port: Number(v.port) } : undefined,
           insecureSkipVerify: (v['insecure-skip-verify'] as boolean | undefined) ?? false,
           heapGc: !v['no-heap-gc'],
+          triggers,
+          etcdMetrics: v['no-etcd-metrics'] ? false : undefined,
           signal: ac.signal,
           log: (line) => process.stderr.write(line + '\n'),
           onRound: (round, findings) => {
@@ -106,8 +131,12 @@ export function recordCliCommand(UserError: UserErrorClass): Command {
             const failed = round.captures.filter((c) => 'error' in c).map((c) => c.kind);
             process.stderr.write(
               `round ${round.round} ${round.pod}: ${ok.length ? `saved ${ok.join(',')}` : 'nothing saved'}${failed.length ? `; failed ${failed.join(',')}` : ''}` +
-                `${round.change ? `; pod ${round.change}` : ''}\n`,
+                `${round.change ? `; pod ${round.change}` : ''}${round.metrics ? ('error' in round.metrics ? '; /metrics failed' : '; read /metrics') : ''}\n`,
             );
+            if (round.triggered) {
+              const files = round.triggered.captures.map((c) => ('file' in c ? c.file : `${c.kind} failed: ${c.error}`));
+              process.stderr.write(`trigger: ${round.pod} round ${round.round}: ${round.triggered.reason}: ${files.join(', ')}\n`);
+            }
             for (const f of findings) {
               if (seen.has(f.id)) continue;
               seen.add(f.id);
@@ -117,7 +146,7 @@ export function recordCliCommand(UserError: UserErrorClass): Command {
         });
         const r = await recorder.run();
         return (
-          `Recorded ${r.rounds} rounds (${r.captures} captures, ${r.failed} failed) into ${r.dir}; ${r.reason === 'stopped' ? 'stopped' : r.reason === 'error' ? 'ended by an error' : 'duration reached'}.\n` +
+          `Recorded ${r.rounds} rounds (${r.captures} captures, ${r.failed} failed${r.triggered ? `, ${r.triggered} trigger${r.triggered === 1 ? '' : 's'} fired` : ''}) into ${r.dir}; ${r.reason === 'stopped' ? 'stopped' : r.reason === 'error' ? 'ended by an error' : 'duration reached'}.\n` +
           (r.findings.length ? r.findings.map((f) => `finding: ${f.pod}: ${f.what}`).join('\n') : 'No findings.')
         );
       } catch (err) {

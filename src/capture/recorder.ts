@@ -4,18 +4,26 @@
 // still runs. Pods are followed by name: each round reads the pod, and a new uid (a new pod took the name, as
 // an etcd member does) or a higher container restart count marks the round `replaced` / `restarted`.
 // Stop (AbortSignal) cancels captures in flight (they save nothing) and ends the index.
+// etcd members: each round also reads the member's /metrics (same path and mutual TLS as a capture) and keeps a
+// few numbers in the round (db size, in use, leader changes, WAL fsync buckets; src/profile/etcdMetrics.ts).
+// Triggers (optional): when a round's goroutine count or heap in use reaches a threshold, a goroutine debug=2
+// dump and a heap profile are captured on the spot into `<pod>/triggered-…`, at most once per cool-down per pod,
+// and written into the round as `triggered` with the reason.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ForwardRegistry } from '../cluster/forwardRegistry.ts';
 import { podRestarts } from '../cluster/pods.ts';
-import { summarizeCapture, type CaptureSummary } from '../profile/captureSummary.ts';
+import { summarizeCapture, type CaptureSummary, type GoroutineSummary, type HeapSummary } from '../profile/captureSummary.ts';
+import { summarizeEtcdMetrics } from '../profile/etcdMetrics.ts';
+import { TriggerGate, hasTriggers, type TriggerOptions } from '../profile/triggers.ts';
 import { findLeaks, type Finding } from '../profile/findings.ts';
 import { RECORDING_FORMAT, RECORDING_INDEX, indexLine, type RecordKind, type RecordingEnd, type RecordingHeader, type RoundCapture, type RoundEntry } from '../profile/recordingIndex.ts';
 import { Timeline } from '../profile/timeline.ts';
 import { capture, type CaptureMethod } from './capture.ts';
 import { captureKind, type CaptureKind, type CaptureKindId } from './kinds.ts';
-import type { PprofEndpoint } from './endpoint.ts';
+import { groupOf, type PprofEndpoint } from './endpoint.ts';
+import { requestFromPod } from './podRequest.ts';
 import { safeSegment, utcStamp } from './save.ts';
 import { CaptureError } from './validate.ts';
 
@@ -54,8 +62,15 @@ export interface RecorderOptions {
   /** Heap captures ask the runtime for a GC first (`?gc=1`) so in-use is current; default true. */
   heapGc?: boolean;
   /** Reads a pod's uid and restart count; default: GET the pod. */
-  readPod?: (name: string) => Promise<{ uid: string; restarts: number } | undefined>;
+  readPod?: (name: string) => Promise<{ uid: string; restarts: number; etcd?: boolean } | undefined>;
+  /** Read etcd members' /metrics each round: default (undefined) for pods that are etcd members; false: never. */
+  etcdMetrics?: boolean;
+  /** Capture a dump and a heap profile when a threshold is reached (see src/profile/triggers.ts). */
+  triggers?: TriggerOptions;
 }
+
+/** Largest /metrics answer read (etcd's is ~170 KB). */
+const MAX_METRICS_BYTES = 16 << 20;
 
 export interface RecordingResult {
   dir: string;
@@ -63,6 +78,8 @@ export interface RecordingResult {
   rounds: number;
   captures: number;
   failed: number;
+  /** Triggers fired. */
+  triggered: number;
   reason: RecordingEnd['reason'];
   findings: Finding[];
   timeline: Timeline;
@@ -95,6 +112,9 @@ export class Recorder {
   /** Set when run() has written the end of the index. */
   done = false;
   failed = 0;
+  /** Triggers fired so far. */
+  triggered = 0;
+  private readonly gate?: TriggerGate;
   private readonly last = new Map<string, { uid?: string; restarts?: number }>();
   private readonly stopper = new AbortController();
   private readonly cpuSeconds: number;
@@ -103,6 +123,11 @@ export class Recorder {
     if (!(options.everySeconds > 0)) throw new Error('The interval must be more than 0 s.');
     if (options.pods.length === 0) throw new Error('Choose at least one pod to record.');
     if (options.kinds.length === 0) throw new Error('Choose at least one kind to record.');
+    if (hasTriggers(options.triggers)) {
+      if (options.triggers.goroutines !== undefined && !options.kinds.includes('goroutine')) throw new Error('A goroutine trigger needs goroutine among the kinds recorded (its count is read from each round\'s dump).');
+      if (options.triggers.heapInuseBytes !== undefined && !options.kinds.includes('heap')) throw new Error('A heap trigger needs heap among the kinds recorded (its in-use bytes are read from each round\'s profile).');
+      this.gate = new TriggerGate(options.triggers);
+    }
     this.options = options;
     this.cpuSeconds = Math.max(1, Math.round(options.cpuSeconds ?? defaultCpuSeconds(options.everySeconds)));
     this.indexFile = path.join(options.dir, RECORDING_INDEX);
@@ -117,6 +142,7 @@ export class Recorder {
       forSeconds: options.forSeconds,
       cpuSeconds: options.kinds.includes('cpu') ? this.cpuSeconds : 0,
       started: new Date().toISOString(),
+      ...(this.gate ? { triggers: this.gate.options } : {}),
     };
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     if (options.signal?.aborted) this.stop();
@@ -171,15 +197,15 @@ export class Recorder {
     const end: RecordingEnd = { ended: new Date().toISOString(), reason, ...(message ? { message } : {}) };
     await appendFile(this.indexFile, indexLine(end));
     this.done = true;
-    return { dir: o.dir, index: this.indexFile, rounds: this.rounds, captures: this.captures, failed: this.failed, reason, findings: this.findings(), timeline: this.timeline };
+    return { dir: o.dir, index: this.indexFile, rounds: this.rounds, captures: this.captures, failed: this.failed, triggered: this.triggered, reason, findings: this.findings(), timeline: this.timeline };
   }
 
-  private async readPod(name: string): Promise<{ uid: string; restarts: number } | undefined> {
+  private async readPod(name: string): Promise<{ uid: string; restarts: number; etcd?: boolean } | undefined> {
     if (this.options.readPod) return this.options.readPod(name);
     try {
       const core = this.options.kubeConfig.makeApiClient(CoreV1Api);
       const pod = await core.readNamespacedPod({ name, namespace: this.options.namespace });
-      return { uid: pod.metadata?.uid ?? '', restarts: podRestarts(pod) };
+      return { uid: pod.metadata?.uid ?? '', restarts: podRestarts(pod), etcd: groupOf(pod) === 'etcd' };
     } catch {
       return undefined;
     }
@@ -240,15 +266,25 @@ export class Recorder {
         this.log(`${pod}: ${kind} failed: ${error}`);
       }
     };
-    // CPU runs its seconds alongside the instant kinds, which go one after the other.
+    // CPU runs its seconds alongside the instant kinds, which go one after the other; an etcd member's /metrics
+    // is read first, before the instant kinds.
     const instant = o.kinds.filter((k) => k !== 'cpu');
+    const wantMetrics = o.etcdMetrics === true || (o.etcdMetrics === undefined && seen?.etcd === true);
     await Promise.all([
       (async () => {
+        if (wantMetrics && !this.stopped) await this.readMetrics(pod, entry);
         for (const k of instant) if (!this.stopped) await one(k);
       })(),
       o.kinds.includes('cpu') ? one('cpu') : Promise.resolve(),
     ]);
     if (entry.captures.length === 0) return;
+    if (this.gate && !this.stopped) {
+      const fire = this.gate.check(pod, Date.now(), {
+        goroutines: (summaries.goroutine?.summary as GoroutineSummary | undefined)?.total,
+        heapInuseBytes: (summaries.heap?.summary as HeapSummary | undefined)?.inuseBytes,
+      });
+      if (fire) await this.triggerCaptures(pod, entry, fire);
+    }
     if (failures.length && !entry.change && seen && !this.stopped) {
       // A capture failed: did the pod restart or get replaced meanwhile? The API shows it within moments (a
       // dropped TLS handshake alone reads like a certificate problem). If so, this is the round to mark.
@@ -266,9 +302,64 @@ export class Recorder {
       }
     }
     entry.captures.sort((a, b) => o.kinds.indexOf(a.kind) - o.kinds.indexOf(b.kind));
+    if (this.stopped && entry.metrics && 'error' in entry.metrics) delete entry.metrics;
     await appendFile(this.indexFile, indexLine(entry));
     this.rounds++;
     this.timeline.add(entry, summaries, failures);
     o.onRound?.(entry, this.findings());
+  }
+
+  /** An etcd member's /metrics into `entry.metrics`: the numbers, or why it could not be read. Never throws. */
+  private async readMetrics(pod: string, entry: RoundEntry): Promise<void> {
+    const o = this.options;
+    const t = new Date().toISOString();
+    try {
+      const answer = await requestFromPod(
+        { kubeConfig: o.kubeConfig, namespace: o.namespace, pod, method: o.method, endpoint: o.endpoint, registry: o.registry, insecureSkipVerify: o.insecureSkipVerify, maxBytes: MAX_METRICS_BYTES, signal: this.stopper.signal },
+        '/metrics',
+      );
+      if (answer.status !== 200) throw new CaptureError('http-error', `/metrics answered ${answer.status}: ${answer.body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ').trim()}`);
+      entry.metrics = { t, ...summarizeEtcdMetrics(answer.body.toString('utf8')) };
+    } catch (err) {
+      if (this.stopped) return;
+      const code = err instanceof CaptureError ? err.code : 'failed';
+      entry.metrics = { t, error: (err as Error).message, code };
+      this.log(`${pod}: /metrics failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** A fired trigger: a goroutine debug=2 dump, then a heap profile, into `<pod>/triggered-…`; written into the round. */
+  private async triggerCaptures(pod: string, entry: RoundEntry, fire: { reason: string; crossed: NonNullable<RoundEntry['triggered']>['crossed'] }): Promise<void> {
+    const o = this.options;
+    this.triggered++;
+    this.log(`${pod}: trigger (${fire.reason}): capturing a goroutine dump and a heap profile`);
+    const triggered: NonNullable<RoundEntry['triggered']> = { reason: fire.reason, crossed: fire.crossed, captures: [] };
+    for (const kind of ['goroutine', 'heap'] as const) {
+      if (this.stopped) break;
+      const ck = recordCaptureKind(kind, o.heapGc !== false);
+      const at = new Date();
+      const outputFile = path.join(o.dir, safeSegment(pod), `triggered-${ck.id}-${utcStamp(at)}${ck.extension}`);
+      try {
+        const r = await capture({
+          kubeConfig: o.kubeConfig,
+          namespace: o.namespace,
+          pod,
+          kind: ck,
+          method: o.method,
+          endpoint: o.endpoint,
+          registry: o.registry,
+          insecureSkipVerify: o.insecureSkipVerify,
+          maxBytes: o.maxBytes,
+          outputFile,
+          signal: this.stopper.signal,
+        });
+        triggered.captures.push({ kind, file: path.relative(o.dir, r.file).split(path.sep).join('/'), bytes: r.bytes, t: at.toISOString() });
+      } catch (err) {
+        if (this.stopped) break;
+        triggered.captures.push({ kind, error: (err as Error).message, code: err instanceof CaptureError ? err.code : 'failed', t: at.toISOString() });
+        this.log(`${pod}: triggered ${kind} failed: ${(err as Error).message}`);
+      }
+    }
+    if (triggered.captures.length) entry.triggered = triggered;
   }
 }

@@ -101,15 +101,19 @@ const KIND_TITLES: Record<string, string> = {
   threadcreate: 'threadcreate',
   trace: 'trace',
 };
-const CAPTURE_NAME = /^([a-z]+(?:-debug[12])?)-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)(?:-\d+)?(?:\.pb\.gz|\.txt|\.trace)$/;
+const CAPTURE_NAME = /^(triggered-)?([a-z]+(?:-debug[12])?)-(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)(?:-\d+)?(?:\.pb\.gz|\.txt|\.trace)$/;
 
-/** Kind and time of a file named by `captureFilePath` (`heap-2026-11-26T11-05-12Z.pb.gz`), else undefined. */
-export function parseCaptureFileName(name: string): { kind: string; time: Date } | undefined {
+/**
+ * Kind and time of a file named by `captureFilePath` (`heap-2026-11-26T11-05-12Z.pb.gz`), else undefined. A
+ * recording trigger's captures (`triggered-heap-…`) are marked `triggered`.
+ */
+export function parseCaptureFileName(name: string): { kind: string; time: Date; triggered?: true } | undefined {
   const m = CAPTURE_NAME.exec(name);
-  if (!m || !(m[1] in KIND_TITLES)) return undefined;
-  const [date, clock] = m[2].slice(0, -1).split('T');
+  if (!m || !(m[2] in KIND_TITLES)) return undefined;
+  const [date, clock] = m[3].slice(0, -1).split('T');
   const time = new Date(`${date}T${clock.replace(/-/g, ':')}Z`);
-  return Number.isNaN(time.getTime()) ? undefined : { kind: m[1], time };
+  if (Number.isNaN(time.getTime())) return undefined;
+  return m[1] ? { kind: m[2], time, triggered: true } : { kind: m[2], time };
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -128,5 +132,5 @@ export function captureTitle(file: string, now = new Date()): string | undefined
   const sameDay = t.getFullYear() === now.getFullYear() && t.getMonth() === now.getMonth() && t.getDate() === now.getDate();
   const clock = `${pad(t.getHours())}:${pad(t.getMinutes())}`;
   const when = sameDay ? clock : `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${clock}`;
-  return `${KIND_TITLES[parsed.kind]} · ${pod} · ${when}`;
+  return `${parsed.triggered ? 'triggered ' : ''}${KIND_TITLES[parsed.kind]} · ${pod} · ${when}`;
 }

@@ -2,10 +2,16 @@
 // under `<pod>/<kind>-<UTC time><ext>`. The index is JSON lines, appended as the recording goes, so a recording
 // cut short (crash, kill) keeps every round written before:
 //   line 1   {"format":"etcd-profiler-recording","version":1, context, namespace, pods, kinds, everySeconds, …}
-//   then     {"round":N,"pod":…,"t":ISO,"captures":[{kind,file,bytes}|{kind,error,code}], change?…}
+//   then     {"round":N,"pod":…,"t":ISO,"captures":[{kind,file,bytes}|{kind,error,code}], change?…,
+//             metrics?: {t, dbSizeBytes, dbSizeInUseBytes, leaderChanges, walFsync:{le,counts}} | {t,error,code}
+//             (etcd members: numbers read from their /metrics, no file),
+//             triggered?: {reason, crossed:[{metric,value,threshold}], captures:[…as above]}}
 //   last     {"ended":ISO,"reason":"duration"|"stopped"|"error"} (absent while it runs or when it was killed)
 // Capture file paths are relative to the directory, with `/` separators. The index is untrusted input: every
 // field is checked, and a file path that leaves the directory is refused.
+
+import type { EtcdMetricsSummary } from './etcdMetrics.ts';
+import type { TriggerMetric, TriggerOptions } from './triggers.ts';
 
 export const RECORDING_INDEX = 'recording.jsonl';
 export const RECORDING_FORMAT = 'etcd-profiler-recording';
@@ -26,6 +32,8 @@ export interface RecordingHeader {
   forSeconds: number | null;
   cpuSeconds: number;
   started: string;
+  /** Thresholds that capture a dump and a heap profile on the spot (absent: none). */
+  triggers?: TriggerOptions;
 }
 
 export type RoundCapture =
@@ -43,6 +51,18 @@ export interface RoundEntry {
   podUid?: string;
   restarts?: number;
   change?: PodChange;
+  captures: RoundCapture[];
+  /** An etcd member's /metrics read this round: the numbers kept, or why it could not be read. */
+  metrics?: RoundMetrics;
+  /** A trigger fired this round: why, and the dump and heap profile it captured. */
+  triggered?: RoundTrigger;
+}
+
+export type RoundMetrics = (EtcdMetricsSummary & { t: string }) | { t: string; error: string; code: string };
+
+export interface RoundTrigger {
+  reason: string;
+  crossed: Array<{ metric: TriggerMetric; value: number; threshold: number }>;
   captures: RoundCapture[];
 }
 
@@ -101,23 +121,78 @@ function parseHeader(v: Record<string, unknown>): RecordingHeader {
     forSeconds: isNum(v.forSeconds) ? v.forSeconds : null,
     cpuSeconds: isNum(v.cpuSeconds) ? v.cpuSeconds : 0,
     started: v.started,
+    ...(triggersOf(v.triggers) ?? {}),
   };
+}
+
+function triggersOf(v: unknown): { triggers: TriggerOptions } | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  const t: TriggerOptions = {};
+  if (isNum(o.goroutines)) t.goroutines = o.goroutines;
+  if (isNum(o.heapInuseBytes)) t.heapInuseBytes = o.heapInuseBytes;
+  if (isNum(o.cooldownSeconds)) t.cooldownSeconds = o.cooldownSeconds;
+  return t.goroutines !== undefined || t.heapInuseBytes !== undefined ? { triggers: t } : undefined;
+}
+
+function parseCaptures(list: unknown, t0: string): RoundCapture[] {
+  const captures: RoundCapture[] = [];
+  if (!Array.isArray(list)) return captures;
+  for (const c of list as Array<Record<string, unknown>>) {
+    if (!c || typeof c !== 'object' || !isStr(c.kind) || !(RECORD_KINDS as readonly string[]).includes(c.kind)) continue;
+    const kind = c.kind as RecordKind;
+    const t = isTime(c.t) ? c.t : t0;
+    if (isStr(c.file) && isSafeRelativePath(c.file)) captures.push({ kind, file: c.file, bytes: isNum(c.bytes) ? c.bytes : 0, t });
+    else if (isStr(c.error)) captures.push({ kind, error: c.error.slice(0, 2000), code: isStr(c.code) ? c.code : 'error', t });
+  }
+  return captures;
+}
+
+const isCount = (v: unknown): v is number => isNum(v) && v >= 0;
+
+function parseMetrics(v: unknown, t0: string): RoundMetrics | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const m = v as Record<string, unknown>;
+  const t = isTime(m.t) ? m.t : t0;
+  if (isStr(m.error)) return { t, error: m.error.slice(0, 2000), code: isStr(m.code) ? m.code : 'error' };
+  const out: EtcdMetricsSummary & { t: string } = { t };
+  if (isCount(m.dbSizeBytes)) out.dbSizeBytes = m.dbSizeBytes;
+  if (isCount(m.dbSizeInUseBytes)) out.dbSizeInUseBytes = m.dbSizeInUseBytes;
+  if (isCount(m.leaderChanges)) out.leaderChanges = m.leaderChanges;
+  const w = m.walFsync as Record<string, unknown> | undefined;
+  if (w && typeof w === 'object' && Array.isArray(w.le) && Array.isArray(w.counts) && w.le.length <= 64 && w.counts.length === w.le.length + 1) {
+    const le = w.le as unknown[];
+    const counts = w.counts as unknown[];
+    if (le.every(isNum) && counts.every(isCount) && le.every((x, i) => i === 0 || x > (le[i - 1] as number)) && counts.every((x, i) => i === 0 || x >= (counts[i - 1] as number))) {
+      out.walFsync = { le: le as number[], counts: counts as number[] };
+    }
+  }
+  return out;
+}
+
+function parseTrigger(v: unknown, t0: string): RoundTrigger | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  if (!isStr(o.reason)) return undefined;
+  const crossed: RoundTrigger['crossed'] = [];
+  if (Array.isArray(o.crossed)) {
+    for (const c of o.crossed as Array<Record<string, unknown>>) {
+      if (c && (c.metric === 'goroutines' || c.metric === 'heap_inuse_bytes') && isNum(c.value) && isNum(c.threshold)) crossed.push({ metric: c.metric, value: c.value, threshold: c.threshold });
+    }
+  }
+  return { reason: o.reason.slice(0, 500), crossed, captures: parseCaptures(o.captures, t0) };
 }
 
 function parseRound(v: Record<string, unknown>): RoundEntry | undefined {
   if (!isNum(v.round) || !isStr(v.pod) || !isTime(v.t) || !Array.isArray(v.captures)) return undefined;
-  const captures: RoundCapture[] = [];
-  for (const c of v.captures as Array<Record<string, unknown>>) {
-    if (!c || typeof c !== 'object' || !isStr(c.kind) || !(RECORD_KINDS as readonly string[]).includes(c.kind)) continue;
-    const kind = c.kind as RecordKind;
-    const t = isTime(c.t) ? c.t : v.t;
-    if (isStr(c.file) && isSafeRelativePath(c.file)) captures.push({ kind, file: c.file, bytes: isNum(c.bytes) ? c.bytes : 0, t });
-    else if (isStr(c.error)) captures.push({ kind, error: c.error.slice(0, 2000), code: isStr(c.code) ? c.code : 'error', t });
-  }
-  const round: RoundEntry = { round: v.round, pod: v.pod, t: v.t, captures };
+  const round: RoundEntry = { round: v.round, pod: v.pod, t: v.t, captures: parseCaptures(v.captures, v.t) };
   if (isStr(v.podUid)) round.podUid = v.podUid;
   if (isNum(v.restarts)) round.restarts = v.restarts;
   if (v.change === 'restarted' || v.change === 'replaced') round.change = v.change;
+  const metrics = parseMetrics(v.metrics, v.t);
+  if (metrics) round.metrics = metrics;
+  const triggered = parseTrigger(v.triggered, v.t);
+  if (triggered) round.triggered = triggered;
   return round;
 }
 

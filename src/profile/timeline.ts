@@ -3,7 +3,8 @@
 // consecutive allocs captures, and the findings (see findings.ts). Pure: fed round by round, by the recorder
 // as it goes or by a loader reading a recording directory.
 import type { AllocsSummary, CaptureSummary, CpuSummary, GoroutineSummary, HeapSummary } from './captureSummary.ts';
-import type { PodChange, RecordKind, RoundEntry } from './recordingIndex.ts';
+import { walFsyncP99, type Histogram } from './etcdMetrics.ts';
+import type { PodChange, RecordKind, RoundEntry, RoundTrigger } from './recordingIndex.ts';
 
 /** Where a point came from: its round and its capture file (relative to the recording directory). */
 export interface PointRef {
@@ -37,6 +38,29 @@ interface ValuesPoint extends PointRef {
   top: Float64Array;
 }
 
+/** One read of an etcd member's /metrics (no capture file behind it). */
+export interface MetricsPoint {
+  t: number;
+  round: number;
+  epoch: number;
+  dbSizeBytes?: number;
+  dbSizeInUseBytes?: number;
+  leaderChanges?: number;
+  /** WAL fsync p99 in seconds: of the fsyncs since the previous read, or cumulative (see etcdMetrics.ts). */
+  fsyncP99?: number;
+  fsyncBasis?: 'interval' | 'cumulative';
+}
+
+/** A trigger that fired: when, why, and the files it captured (relative to the recording directory). */
+export interface TriggerMark {
+  t: number;
+  round: number;
+  reason: string;
+  crossed: RoundTrigger['crossed'];
+  files: Array<{ kind: RecordKind; file: string }>;
+  failed: Array<{ kind: RecordKind; error: string }>;
+}
+
 export interface RoundMark {
   round: number;
   t: number;
@@ -51,6 +75,10 @@ export class PodTimeline {
   readonly heap: ValuesPoint[] = [];
   readonly allocs: ValuesPoint[] = [];
   readonly cpu: Array<ValuesPoint & { seconds: number }> = [];
+  readonly metrics: MetricsPoint[] = [];
+  readonly triggers: TriggerMark[] = [];
+  /** The last WAL fsync histogram read, to compute the next read's interval p99. Not kept per point. */
+  lastFsync?: { epoch: number; h: Histogram };
   readonly groups: GroupInfo[] = [];
   readonly names: string[] = [];
   private readonly groupIds = new Map<string, number>();
@@ -112,9 +140,10 @@ export interface SeriesPoint {
 
 export interface Series {
   pod: string;
-  kind: RecordKind;
+  /** `metrics`: read from an etcd member's /metrics; its points have no capture file (`file` is ""). */
+  kind: RecordKind | 'metrics';
   metric: string;
-  unit: 'count' | 'bytes' | 'bytes/s' | 'objects/s' | 'share';
+  unit: 'count' | 'bytes' | 'bytes/s' | 'objects/s' | 'share' | 'seconds';
   points: SeriesPoint[];
 }
 
@@ -138,6 +167,29 @@ export class Timeline {
     const p = this.pod(round.pod);
     if (round.change) p.epoch++;
     p.rounds.push({ round: round.round, t: Date.parse(round.t), change: round.change, failed: failures });
+    const m = round.metrics;
+    if (m && !('error' in m)) {
+      const point: MetricsPoint = { t: Date.parse(m.t), round: round.round, epoch: p.epoch, dbSizeBytes: m.dbSizeBytes, dbSizeInUseBytes: m.dbSizeInUseBytes, leaderChanges: m.leaderChanges };
+      const prev = p.lastFsync && p.lastFsync.epoch === p.epoch ? p.lastFsync.h : undefined;
+      const p99 = walFsyncP99(m.walFsync, prev);
+      if (p99) {
+        point.fsyncP99 = p99.seconds;
+        point.fsyncBasis = p99.basis;
+      }
+      if (m.walFsync) p.lastFsync = { epoch: p.epoch, h: m.walFsync };
+      p.metrics.push(point);
+    }
+    if (round.triggered) {
+      const tr = round.triggered;
+      p.triggers.push({
+        t: Date.parse(tr.captures[0]?.t ?? round.t),
+        round: round.round,
+        reason: tr.reason,
+        crossed: tr.crossed,
+        files: tr.captures.flatMap((c) => ('file' in c ? [{ kind: c.kind, file: c.file }] : [])),
+        failed: tr.captures.flatMap((c) => ('error' in c ? [{ kind: c.kind, error: c.error }] : [])),
+      });
+    }
     for (const entry of Object.values(summaries)) {
       if (!entry) continue;
       const ref: PointRef = { t: Date.parse(entry.t), round: round.round, file: entry.file, epoch: p.epoch };
@@ -240,5 +292,31 @@ function podSeries(p: PodTimeline): Series[] {
       out.push({ pod, kind: 'cpu', metric: `cpu_share:${fn}`, unit: 'share', points: p.cpu.map((x) => pt(x, p.topOf(x).get(fn) ?? 0)) });
     }
   }
+  if (p.metrics.length) {
+    const mp = (x: MetricsPoint, value: number): SeriesPoint => ({ t: iso(x.t), value, round: x.round, file: '' });
+    const of = (metric: string, unit: Series['unit'], get: (x: MetricsPoint) => number | undefined): void => {
+      const points = p.metrics.flatMap((x) => {
+        const v = get(x);
+        return v === undefined ? [] : [mp(x, v)];
+      });
+      if (points.length) out.push({ pod, kind: 'metrics', metric, unit, points });
+    };
+    of(METRIC_SERIES.dbSize, 'bytes', (x) => x.dbSizeBytes);
+    of(METRIC_SERIES.dbInUse, 'bytes', (x) => x.dbSizeInUseBytes);
+    of(METRIC_SERIES.fsyncP99, 'seconds', (x) => x.fsyncP99);
+    of(METRIC_SERIES.leaderChanges, 'count', (x) => x.leaderChanges);
+  }
   return out;
 }
+
+/** Names of the etcd metrics series (`kind: "metrics"`) in the timeline and `timeline --json`. */
+export const METRIC_SERIES = {
+  /** etcd_mvcc_db_total_size_in_bytes */
+  dbSize: 'db_size_bytes',
+  /** etcd_mvcc_db_total_size_in_use_in_bytes */
+  dbInUse: 'db_size_in_use_bytes',
+  /** p99 of etcd_disk_wal_fsync_duration_seconds between consecutive rounds (cumulative when none in between) */
+  fsyncP99: 'wal_fsync_p99_seconds',
+  /** etcd_server_leader_changes_seen_total */
+  leaderChanges: 'leader_changes_seen_total',
+} as const;

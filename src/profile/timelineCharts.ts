@@ -1,10 +1,10 @@
 // The Timeline view's model from a timeline: per pod, the charts (goroutines by state, heap in use bytes and
-// objects, allocation rate, CPU share of top functions), the marks of failed and changed rounds, and the
-// findings. Pure; the host sends it to the webview as is.
+// objects, allocation rate, CPU share of top functions, an etcd member's db size, WAL fsync p99 and leader
+// changes), the marks of failed and changed rounds and of fired triggers, and the findings. Pure; the host sends it to the webview as is.
 import type { Chart, ChartMark, PodCharts, TimelineModel } from '../timelineProtocol.ts';
 import type { Finding } from './findings.ts';
 import type { RecordingHeader } from './recordingIndex.ts';
-import type { Series, Timeline } from './timeline.ts';
+import { METRIC_SERIES, type Series, type Timeline } from './timeline.ts';
 
 /** States drawn on the goroutine chart besides the total; the rest are summed as `other`. */
 export const CHART_STATES = 5;
@@ -34,6 +34,16 @@ function podCharts(pod: string, series: Series[]): Chart[] {
   if (rate) charts.push({ id: `${pod}/alloc_rate`, title: 'Allocation rate (between consecutive allocs captures)', unit: 'bytes/s', kind: 'allocs', lines: [line(rate, 'allocated')] });
   const cpu = mine.filter((s) => s.metric.startsWith('cpu_share:'));
   if (cpu.length) charts.push({ id: `${pod}/cpu`, title: 'CPU share of the top functions', unit: 'share', kind: 'cpu', lines: cpu.map((s) => line(s, s.metric.slice('cpu_share:'.length))) });
+  const metric = (name: string) => mine.find((s) => s.kind === 'metrics' && s.metric === name);
+  const db = [metric(METRIC_SERIES.dbSize), metric(METRIC_SERIES.dbInUse)];
+  if (db[0] || db[1]) {
+    const lines = [db[0] ? line(db[0], 'total') : undefined, db[1] ? line(db[1], 'in use') : undefined].filter((l) => l !== undefined);
+    charts.push({ id: `${pod}/etcd_db_size`, title: 'etcd db size (from /metrics)', unit: 'bytes', kind: 'metrics', lines });
+  }
+  const fsync = metric(METRIC_SERIES.fsyncP99);
+  if (fsync) charts.push({ id: `${pod}/etcd_wal_fsync_p99`, title: 'etcd WAL fsync p99 (between rounds, from /metrics)', unit: 'seconds', kind: 'metrics', lines: [line(fsync, 'p99')] });
+  const leader = metric(METRIC_SERIES.leaderChanges);
+  if (leader) charts.push({ id: `${pod}/etcd_leader_changes`, title: 'etcd leader changes seen (from /metrics)', unit: 'count', kind: 'metrics', lines: [line(leader, 'leader changes')] });
   return charts;
 }
 
@@ -57,6 +67,18 @@ export function timelineModel(header: RecordingHeader, timeline: Timeline, findi
       end = Math.max(end, r.t);
       if (r.change) marks.push({ t: r.t, round: r.round, kind: r.change, text: `Round ${r.round}: ${r.change === 'replaced' ? 'a new pod took the name' : 'the container restarted'}` });
       if (r.failed.length) marks.push({ t: r.t, round: r.round, kind: 'failed', text: `Round ${r.round} failed: ${r.failed.map((f) => `${f.kind}: ${f.error}`).join('; ')}` });
+    }
+    for (const tr of p?.triggers ?? []) {
+      end = Math.max(end, tr.t);
+      const got = tr.files.map((f) => (f.kind === 'goroutine' ? 'goroutine dump' : 'heap profile'));
+      const failed = tr.failed.map((f) => `${f.kind} failed: ${f.error}`);
+      marks.push({
+        t: tr.t,
+        round: tr.round,
+        kind: 'triggered',
+        text: `Round ${tr.round}: trigger (${tr.reason}): ${[got.length ? `captured ${got.join(' and ')}` : 'nothing captured', ...failed].join('; ')}`,
+        files: tr.files.map((f) => f.file),
+      });
     }
     pods.push({ pod: name, charts: podCharts(name, series), marks });
   }

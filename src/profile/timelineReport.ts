@@ -9,6 +9,8 @@ export interface TimelineJson {
   series: Array<{ pod: string; kind: string; metric: string; unit: string; points: Array<{ t: string; value: number; round: number; file: string }> }>;
   findings: Array<Pick<Finding, 'kind' | 'pod' | 'what' | 'start' | 'end' | 'perMinute' | 'from' | 'to' | 'state' | 'frames' | 'functions' | 'files'>>;
   rounds: Array<{ pod: string; round: number; t: string; change?: string; failed: Array<{ kind: string; code: string; error: string }> }>;
+  /** Triggers that fired: when, why, and the captures they took (`files`, relative to DIR). */
+  triggers: Array<{ pod: string; round: number; t: string; reason: string; crossed: Array<{ metric: string; value: number; threshold: number }>; files: Array<{ kind: string; file: string }>; failed: Array<{ kind: string; error: string }> }>;
 }
 
 export function timelineJson(index: RecordingIndex, timeline: Timeline, findings: Finding[]): TimelineJson {
@@ -19,6 +21,9 @@ export function timelineJson(index: RecordingIndex, timeline: Timeline, findings
     findings: findings.map(({ kind, pod, what, start, end, perMinute, from, to, state, frames, functions, files }) => ({ kind, pod, what, start, end, perMinute, from, to, state, frames, functions, files })),
     rounds: [...timeline.pods.values()].flatMap((p) =>
       p.rounds.map((r) => ({ pod: p.pod, round: r.round, t: new Date(r.t).toISOString(), ...(r.change ? { change: r.change } : {}), failed: r.failed })),
+    ),
+    triggers: [...timeline.pods.values()].flatMap((p) =>
+      p.triggers.map((x) => ({ pod: p.pod, round: x.round, t: new Date(x.t).toISOString(), reason: x.reason, crossed: x.crossed, files: x.files, failed: x.failed })),
     ),
   };
 }
@@ -33,6 +38,8 @@ function valueText(s: Series, v: number): string {
       return `${Math.round(v)}/s`;
     case 'share':
       return `${(v * 100).toFixed(1)}%`;
+    case 'seconds':
+      return `${(v * 1000).toFixed(2)} ms`;
     default:
       return String(v);
   }
@@ -58,6 +65,7 @@ export function timelineText(index: RecordingIndex, timeline: Timeline, findings
       if (r.change) lines.push(`  ${p.pod} round ${r.round}: ${r.change === 'replaced' ? 'a new pod took the name' : 'container restarted'}`);
       for (const f of r.failed) lines.push(`  ${p.pod} round ${r.round}: ${f.kind} failed: ${f.error}`);
     }
+    for (const x of p.triggers) lines.push(`  ${p.pod} round ${x.round}: trigger (${x.reason}): ${x.files.map((f) => f.file).join(', ') || 'nothing captured'}`);
   }
   lines.push(findings.length ? 'Findings:' : 'Findings: none');
   for (const f of findings) lines.push(`  ${f.pod}: ${f.what} (${f.start} → ${f.end}, ${f.from} – ${f.to})`);

@@ -98,6 +98,8 @@ test('captureTitle names kind, pod and local time; the date when not today; unde
   assert.equal(captureTitle(file, new Date(2026, 11, 4, 1, 0)), 'heap · etcd-master-0 · 2026-12-03 09:07');
   const dump = captureFilePath({ folder: '/w', context: 'c', namespace: 'n', pod: 'etcd-operator-1', kind: captureKind('goroutine-debug2'), time });
   assert.equal(captureTitle(dump.replace(/\.txt$/, '-1.txt'), time), 'goroutines debug=2 · etcd-operator-1 · 09:07');
+  assert.equal(captureTitle(dump.replace(/goroutine-debug2-/, 'triggered-goroutine-debug2-'), time), 'triggered goroutines debug=2 · etcd-operator-1 · 09:07');
+  assert.deepEqual(parseCaptureFileName('triggered-heap-2026-12-03T09-07-42Z.pb.gz'), { kind: 'heap', time: new Date('2026-12-03T09:07:42Z'), triggered: true });
   assert.equal(captureTitle('/tmp/operator.cpu.pb.gz'), undefined);
   assert.equal(captureTitle('/tmp/x/bogus-2026-12-03T09-07-42Z.pb.gz'), undefined);
   assert.deepEqual(parseCaptureFileName('cpu-2026-12-03T09-07-42Z.pb.gz'), { kind: 'cpu', time: new Date('2026-12-03T09:07:42Z') });

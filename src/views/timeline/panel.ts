@@ -49,6 +49,8 @@ button:focus-visible, .chart-box:focus-visible { outline: 1px solid var(--vscode
 .marks li { font-size: 0.92em; margin: 2px 0; }
 .marks .mark-failed { color: var(--vscode-errorForeground); }
 .marks .mark-restarted, .marks .mark-replaced { color: var(--vscode-charts-orange); }
+.marks .mark-triggered { color: var(--vscode-charts-purple); }
+.marks .mark-file { margin-left: 4px; font-family: var(--vscode-editor-font-family); }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 12px; }
 .chart-card { border: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent)); padding: 8px; border-radius: 2px; }
 .chart-box { cursor: crosshair; }
@@ -61,9 +63,14 @@ button:focus-visible, .chart-box:focus-visible { outline: 1px solid var(--vscode
 .chart .mark { stroke-width: 1.5; stroke-dasharray: 3 3; }
 .chart .mark-failed { stroke: var(--vscode-errorForeground); }
 .chart .mark-restarted, .chart .mark-replaced { stroke: var(--vscode-charts-orange); }
+.chart .mark-triggered { stroke: var(--vscode-charts-purple); }
 .chart .finding-span { fill: var(--vscode-editorWarning-foreground); fill-opacity: 0.08; }
 .legend { display: flex; flex-wrap: wrap; gap: 10px; font-size: 0.9em; margin-bottom: 2px; }
-.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 2px; background: var(--c); }
+.chart .series { stroke: var(--c); } .chart .dot { fill: var(--c); }
+.c0 { --c: var(--vscode-charts-blue, #3794ff); } .c1 { --c: var(--vscode-charts-orange, #d18616); } .c2 { --c: var(--vscode-charts-green, #89d185); }
+.c3 { --c: var(--vscode-charts-purple, #b180d7); } .c4 { --c: var(--vscode-charts-yellow, #cca700); } .c5 { --c: var(--vscode-charts-red, #f14c4c); }
+.c6 { --c: var(--vscode-foreground, #cccccc); }
 .tip { position: absolute; z-index: 10; pointer-events: none; background: var(--vscode-editorHoverWidget-background); color: var(--vscode-editorHoverWidget-foreground); border: 1px solid var(--vscode-editorHoverWidget-border); padding: 6px 8px; font-size: 0.92em; max-width: 420px; }
 .tip-head { font-weight: 600; margin-bottom: 2px; } .tip-file { color: var(--vscode-descriptionForeground); margin-top: 2px; word-break: break-all; }
 .status { min-height: 1.2em; color: var(--vscode-descriptionForeground); }

@@ -1,7 +1,8 @@
 // *Record…*: on a pod row, on a group row (every pod of it, e.g. the etcd members) or from the palette. Asks the
 // kinds, the interval (etcdProfiler.recordIntervalSeconds, 30 s) and for how long, then records into
 // `<captures folder>/<context>/<namespace>/recording-<UTC time>/` with a status bar entry (elapsed time, rounds,
-// Stop), the Timeline panel updated each round and one notification per new finding.
+// Stop), the Timeline panel updated each round and one notification per new finding. The kinds list also offers
+// triggers (unpicked by default): thresholds typed as `goroutines>5000 heap>512MiB cooldown=5m`.
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ForwardRegistry } from '../../cluster/forwardRegistry.ts';
@@ -9,6 +10,7 @@ import type { PodInfo, PodTarget } from '../../cluster/pods.ts';
 import { Recorder } from '../../capture/recorder.ts';
 import { safeSegment, utcStamp } from '../../capture/save.ts';
 import { RECORD_KINDS, parseDuration, type RecordKind } from '../../profile/recordingIndex.ts';
+import { parseTriggerSpec, type TriggerOptions } from '../../profile/triggers.ts';
 import { captureSettings } from '../commands/capture.ts';
 import type { CommandFactory } from '../commands/index.ts';
 import { getConfig } from '../config.ts';
@@ -28,7 +30,12 @@ export interface RecordOptions {
   everySeconds?: number;
   /** null or 0: until stopped. */
   forSeconds?: number | null;
+  /** null: no triggers (not asked). */
+  triggers?: TriggerOptions | null;
 }
+
+const TRIGGERS_ITEM = 'Triggers: also capture a dump and a heap profile when a threshold is reached…';
+export const DEFAULT_TRIGGER_SPEC = 'goroutines>5000 heap>512MiB cooldown=5m';
 
 export interface ActiveRecording {
   recorder: Recorder;
@@ -78,13 +85,40 @@ async function pickPods(pctx: ProfilerContext): Promise<PodTarget[] | undefined>
   return picks.map((p) => p.pod);
 }
 
-async function askKinds(): Promise<RecordKind[] | undefined> {
+async function askKinds(): Promise<{ kinds: RecordKind[]; triggers: boolean } | undefined> {
   const picks = await vscode.window.showQuickPick(
-    RECORD_KINDS.map((k) => ({ label: KIND_LABELS[k], picked: k !== 'cpu', recordKind: k })),
+    [
+      ...RECORD_KINDS.map((k) => ({ label: KIND_LABELS[k], picked: k !== 'cpu', recordKind: k as RecordKind | undefined })),
+      { label: TRIGGERS_ITEM, picked: false, recordKind: undefined },
+    ],
     { title: 'Record: what to capture each round', canPickMany: true },
   );
-  if (!picks || picks.length === 0) return undefined;
-  return picks.map((p) => p.recordKind);
+  const kinds = (picks ?? []).flatMap((p) => (p.recordKind ? [p.recordKind] : []));
+  if (kinds.length === 0) return undefined;
+  return { kinds, triggers: !!picks?.some((p) => !p.recordKind) };
+}
+
+function triggerProblem(o: TriggerOptions | undefined, kinds: RecordKind[]): string | undefined {
+  if (!o) return 'Give a goroutines or heap threshold, e.g. goroutines>5000.';
+  if (o.goroutines !== undefined && !kinds.includes('goroutine')) return 'A goroutines threshold needs Goroutines among the kinds (the count is read from each round\'s dump).';
+  if (o.heapInuseBytes !== undefined && !kinds.includes('heap')) return 'A heap threshold needs Heap among the kinds (in-use bytes are read from each round\'s profile).';
+  return undefined;
+}
+
+async function askTriggers(kinds: RecordKind[]): Promise<TriggerOptions | undefined> {
+  const v = await vscode.window.showInputBox({
+    title: 'Record: triggers',
+    value: DEFAULT_TRIGGER_SPEC,
+    prompt: 'When a round reaches a threshold, capture a goroutine dump and a heap profile, at most once per cool-down (per pod).',
+    validateInput: (text) => {
+      try {
+        return triggerProblem(parseTriggerSpec(text), kinds);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  });
+  return v === undefined ? undefined : parseTriggerSpec(v);
 }
 
 function durationInput(title: string, value: string): Thenable<string | undefined> {
@@ -190,12 +224,18 @@ export function recordCommand(recordings: Recordings, forwards: ForwardRegistry,
       targets = one ? [one] : await pickPods(pctx);
     }
     if (!targets || targets.length === 0) return undefined;
-    const kinds = given?.kinds ?? (await askKinds());
-    if (!kinds) return undefined;
+    const asked = given?.kinds ? { kinds: given.kinds, triggers: false } : await askKinds();
+    if (!asked) return undefined;
+    const kinds = asked.kinds;
     const everySeconds = given?.everySeconds ?? (await askEvery());
     if (!everySeconds) return undefined;
     const forSeconds = given && 'forSeconds' in given ? given.forSeconds || null : await askFor();
     if (forSeconds === undefined) return undefined;
+    let triggers: TriggerOptions | undefined = given?.triggers ?? undefined;
+    if (asked.triggers && !given?.triggers) {
+      triggers = await askTriggers(kinds);
+      if (!triggers) return undefined;
+    }
 
     const context = targets[0].context;
     const namespace = targets[0].namespace;
@@ -218,8 +258,10 @@ export function recordCommand(recordings: Recordings, forwards: ForwardRegistry,
       registry: forwards,
       insecureSkipVerify: settings.insecureSkipVerify,
       maxBytes: settings.maxBytes,
+      triggers,
       log: (line) => pctx.output.info(`recording ${label}: ${line}`),
-      onRound: (_round, findings) => {
+      onRound: (round, findings) => {
+        if (round.triggered) pctx.output.info(`recording ${label}: ${round.pod} round ${round.round}: trigger (${round.triggered.reason}): ${round.triggered.captures.map((c) => ('file' in c ? c.file : `${c.kind} failed`)).join(', ')}`);
         active.panel?.update();
         recordings.changed();
         pctx.captures.refresh();
