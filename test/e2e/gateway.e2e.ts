@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { filesUnder } from '../integration/helpers/keys.ts';
 import { startSession, waitFor, type Session } from './harness.ts';
+import { viewerFrame } from './viewerSteps.ts';
 
 // The extension host inherits this environment: `go` on PATH, and the local toolchain only.
 if (existsSync('/usr/local/go/bin/go') && !(process.env.PATH ?? '').split(':').includes('/usr/local/go/bin')) {
@@ -104,6 +105,9 @@ test('pprof gateway on etcd-master-0: status bar entry, pprof UI of the gateway 
         return true;
       }
     });
+
+    // The heap's viewer is the active editor again: let its webview load before using the status bar.
+    await (await viewerFrame(session)).locator('.toolbar:not(.pending)').waitFor({ timeout: 60_000 });
 
     // Stop from the status bar: the entry goes away.
     await session.page.locator('.statusbar-item', { hasText: /1 pprof gateway/ }).first().click();

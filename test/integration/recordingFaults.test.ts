@@ -1,7 +1,8 @@
 // A recording survives its pod: an etcd member's process killed (SIGKILL) in the middle of a round of a recording
 // every 5 s (during its 3 s CPU profile). That round's capture fails and is written with the reason, the round in
 // which the restart is seen (that one, or the next ones) is marked `restarted`, and the recording goes on with
-// captures that work. Needs a running sandbox.
+// captures that work. A pod deleted and created again under its name is followed: the round that sees the new
+// uid is marked `replaced`. Needs a running sandbox.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { loadRecording } from '../../src/capture/recordingLoad.ts';
 import type { RoundEntry } from '../../src/profile/recordingIndex.ts';
 import { timelineJson } from '../../src/profile/timelineReport.ts';
 import { etcdMemberPid, runningReady } from '../hardening/helpers/cluster.ts';
-import { adminConfig, etcdPodNames, sandboxInfo, waitForPod } from './helpers/sandbox.ts';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { adminConfig, createScratchOperator, deletePod, etcdPodNames, sandboxInfo, waitForPod, waitForPodGone, waitForProfilingLog } from './helpers/sandbox.ts';
 
 const ETCD_NS = 'openshift-etcd';
 const info = sandboxInfo();
@@ -84,4 +86,60 @@ test('a member killed during a recording: that round fails and is marked, the re
   assert.equal(g.points.length, rounds.filter((r) => r.captures.some((c) => c.kind === 'goroutine' && 'file' in c)).length);
   assert.deepEqual(loaded.findings, [], 'a restart is not a leak');
   await waitForPod(kc, ETCD_NS, member, runningReady, 90_000);
+});
+
+test('a pod replaced under its name during a recording: that round is marked replaced, the recording goes on', { timeout: 240_000 }, async () => {
+  // A scratch operator stand-in: deleted after round 2 and created again under the same name (as a StatefulSet
+  // or a static pod gets its name back), with a new uid.
+  const ns = 'openshift-etcd-operator';
+  const name = await createScratchOperator(kc, info, 'replaced', info.nodes[1].name);
+  const core = kc.makeApiClient(CoreV1Api);
+  const original = await core.readNamespacedPod({ name, namespace: ns });
+  const replace = async (): Promise<void> => {
+    await deletePod(kc, ns, name, 0);
+    await waitForPodGone(kc, ns, name, 60_000);
+    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name, namespace: ns, labels: original.metadata!.labels }, spec: original.spec! } });
+    await waitForPod(kc, ns, name, (p) => p.status?.phase === 'Running', 60_000);
+    await waitForProfilingLog(kc, ns, name);
+  };
+  let replacing: Promise<void> | undefined;
+  const rounds: RoundEntry[] = [];
+  try {
+    const recorder = new Recorder({
+      kubeConfig: kc,
+      namespace: ns,
+      pods: [name],
+      kinds: ['goroutine'],
+      everySeconds: 3,
+      forSeconds: null,
+      dir: path.join(dir, 'replaced'),
+      onRound: (r) => {
+        rounds.push(r);
+        if (r.round === 2) replacing = replace();
+        // Stop two good rounds after the replacement was seen.
+        const at = rounds.findIndex((x) => x.change === 'replaced');
+        if (at >= 0 && rounds.slice(at).filter(ok).length >= 2) recorder.stop();
+      },
+    });
+    const timer = setTimeout(() => recorder.stop(), 150_000);
+    const result = await recorder.run();
+    clearTimeout(timer);
+    await replacing;
+    const log = rounds.map((r) => `${r.round} ${r.podUid ?? '?'} ${r.change ?? '-'} ${r.captures.map((c) => ('file' in c ? `${c.kind}:ok` : `${c.kind}:${c.code}`)).join(' ')}`).join('\n');
+    console.log(`rounds (round, pod uid, change, captures):\n${log}`);
+    assert.equal(result.reason, 'stopped', log);
+    assert.ok(rounds.slice(0, 2).every(ok) && rounds.slice(0, 2).every((r) => r.podUid === original.metadata!.uid), log);
+    const marked = rounds.filter((r) => r.change === 'replaced');
+    assert.equal(marked.length, 1, `one round marked replaced:\n${log}`);
+    assert.ok(marked[0].round > 2, log);
+    const newUid = rounds[rounds.length - 1].podUid;
+    assert.ok(newUid && newUid !== original.metadata!.uid, `the last rounds read the new pod:\n${log}`);
+    assert.ok(rounds.filter((r) => r.round >= marked[0].round).filter(ok).length >= 2, `captured again after the replacement:\n${log}`);
+    const loaded = await loadRecording(result.dir);
+    const json = timelineJson(loaded.index, loaded.timeline, loaded.findings);
+    assert.deepEqual(json.rounds.filter((r) => r.change).map((r) => [r.round, r.change]), [[marked[0].round, 'replaced']]);
+  } finally {
+    await replacing?.catch(() => undefined);
+    await deletePod(kc, ns, name, 0);
+  }
 });

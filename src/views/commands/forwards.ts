@@ -119,7 +119,7 @@ export function listForwards(forwards: ForwardRegistry): CommandFactory {
       ...(s.stale ? [{ label: '$(refresh) Reconnect', id: 'reconnect' }] : []),
       { label: '$(debug-disconnect) Stop', id: 'stop' },
     ];
-    const action = await vscode.window.showQuickPick(actions, { title: `${s.namespace}/${s.pod}:${s.remotePort} → 127.0.0.1:${s.localPort}` });
+    const action = await vscode.window.showQuickPick(actions, { title: `${s.namespace}/${s.pod}:${s.remotePort} → 127.0.0.1:${s.localPort}`, ignoreFocusOut: true });
     switch (action?.id) {
       case 'copy':
         await vscode.env.clipboard.writeText(url);

@@ -75,7 +75,8 @@ async function openGatewayInPprof(panels: PprofWebPanels, g: PprofGateway): Prom
   const seconds = captureSettings().seconds;
   const pick = await vscode.window.showQuickPick(
     PROFILES.map((p) => ({ label: p.label, description: p.timed ? `${seconds} s (etcdProfiler.captureSeconds)` : p.path, p })),
-    { title: `Open in go tool pprof: ${gatewayLabel(g)}` },
+    // A step after the gateway's actions: a webview editor taking the focus back would close it (see pickKind).
+    { title: `Open in go tool pprof: ${gatewayLabel(g)}`, ignoreFocusOut: true },
   );
   if (!pick) return;
   const source = `${g.url}${pick.p.path}${pick.p.timed ? `?seconds=${seconds}` : ''}`;
@@ -146,7 +147,9 @@ export function setupGateways(ctx: vscode.ExtensionContext, pctx: ProfilerContex
       { label: '$(graph) Open in go tool pprof', id: 'open' },
       { label: '$(debug-disconnect) Stop', id: 'stop' },
     ];
-    const action = await vscode.window.showQuickPick(actions, { title: `pprof gateway ${gatewayLabel(g)} → 127.0.0.1:${g.port}` });
+    // Opened from the status bar, often just after an editor changed: a profile viewer that becomes visible
+    // takes the focus once its webview loads, which would close this list under the user's pointer.
+    const action = await vscode.window.showQuickPick(actions, { title: `pprof gateway ${gatewayLabel(g)} → 127.0.0.1:${g.port}`, ignoreFocusOut: true });
     switch (action?.id) {
       case 'url':
         await vscode.env.clipboard.writeText(g.url);

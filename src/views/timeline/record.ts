@@ -205,7 +205,7 @@ export function recordingMenu(recordings: Recordings, deps: TimelineDeps): Comma
       void vscode.window.showInformationMessage('No recording is running.');
       return;
     }
-    const pick = await vscode.window.showQuickPick(items, { title: 'etcd Profiler recording' });
+    const pick = await vscode.window.showQuickPick(items, { title: 'etcd Profiler recording', ignoreFocusOut: true });
     pick?.action();
   };
 }
