@@ -200,6 +200,25 @@ export class Recorder {
     return { dir: o.dir, index: this.indexFile, rounds: this.rounds, captures: this.captures, failed: this.failed, triggered: this.triggered, reason, findings: this.findings(), timeline: this.timeline };
   }
 
+  /** One capture of `pod` into `outputFile`, with the recording's cluster settings; stops with the recording. */
+  private captureTo(pod: string, kind: CaptureKind, outputFile: string, seconds?: number) {
+    const o = this.options;
+    return capture({
+      kubeConfig: o.kubeConfig,
+      namespace: o.namespace,
+      pod,
+      kind,
+      seconds,
+      method: o.method,
+      endpoint: o.endpoint,
+      registry: o.registry,
+      insecureSkipVerify: o.insecureSkipVerify,
+      maxBytes: o.maxBytes,
+      outputFile,
+      signal: this.stopper.signal,
+    });
+  }
+
   private async readPod(name: string): Promise<{ uid: string; restarts: number; etcd?: boolean } | undefined> {
     if (this.options.readPod) return this.options.readPod(name);
     try {
@@ -233,20 +252,7 @@ export class Recorder {
       const at = new Date();
       const outputFile = path.join(o.dir, safeSegment(pod), `${ck.id}-${utcStamp(at)}${ck.extension}`);
       try {
-        const r = await capture({
-          kubeConfig: o.kubeConfig,
-          namespace: o.namespace,
-          pod,
-          kind: ck,
-          seconds: this.cpuSeconds,
-          method: o.method,
-          endpoint: o.endpoint,
-          registry: o.registry,
-          insecureSkipVerify: o.insecureSkipVerify,
-          maxBytes: o.maxBytes,
-          outputFile,
-          signal: this.stopper.signal,
-        });
+        const r = await this.captureTo(pod, ck, outputFile, this.cpuSeconds);
         const file = path.relative(o.dir, r.file).split(path.sep).join('/');
         const captured: RoundCapture = { kind, file, bytes: r.bytes, t: at.toISOString() };
         entry.captures.push(captured);
@@ -340,19 +346,7 @@ export class Recorder {
       const at = new Date();
       const outputFile = path.join(o.dir, safeSegment(pod), `triggered-${ck.id}-${utcStamp(at)}${ck.extension}`);
       try {
-        const r = await capture({
-          kubeConfig: o.kubeConfig,
-          namespace: o.namespace,
-          pod,
-          kind: ck,
-          method: o.method,
-          endpoint: o.endpoint,
-          registry: o.registry,
-          insecureSkipVerify: o.insecureSkipVerify,
-          maxBytes: o.maxBytes,
-          outputFile,
-          signal: this.stopper.signal,
-        });
+        const r = await this.captureTo(pod, ck, outputFile);
         triggered.captures.push({ kind, file: path.relative(o.dir, r.file).split(path.sep).join('/'), bytes: r.bytes, t: at.toISOString() });
       } catch (err) {
         if (this.stopped) break;

@@ -166,6 +166,10 @@ export class Timeline {
   add(round: RoundEntry, summaries: Partial<Record<RecordKind, { summary: CaptureSummary; file: string; t: string }>>, failures: Array<{ kind: RecordKind; error: string; code: string }> = []): void {
     const p = this.pod(round.pod);
     if (round.change) p.epoch++;
+    // A change seen because a capture of this round failed (the pod restarted during the round): the captures
+    // that worked may be of the old process or of the new one. They get an epoch of their own (charted, never
+    // compared with either process's points).
+    const captureEpoch = round.change && failures.length > 0 ? p.epoch - 0.5 : p.epoch;
     p.rounds.push({ round: round.round, t: Date.parse(round.t), change: round.change, failed: failures });
     const m = round.metrics;
     if (m && !('error' in m)) {
@@ -192,7 +196,7 @@ export class Timeline {
     }
     for (const entry of Object.values(summaries)) {
       if (!entry) continue;
-      const ref: PointRef = { t: Date.parse(entry.t), round: round.round, file: entry.file, epoch: p.epoch };
+      const ref: PointRef = { t: Date.parse(entry.t), round: round.round, file: entry.file, epoch: captureEpoch };
       const s = entry.summary;
       switch (s.kind) {
         case 'goroutine': {
@@ -211,8 +215,9 @@ export class Timeline {
           const a = s as AllocsSummary;
           const prev = p.allocs[p.allocs.length - 1];
           // A cumulative total that went down is a new process even when no change was seen.
-          if (prev && prev.epoch === p.epoch && a.allocBytes < prev.a) p.epoch++;
-          p.allocs.push({ ...ref, epoch: p.epoch, a: a.allocBytes, b: a.allocObjects, top: p.pairs(a.top) });
+          const ambiguous = captureEpoch !== p.epoch;
+          if (!ambiguous && prev && prev.epoch === p.epoch && a.allocBytes < prev.a) p.epoch++;
+          p.allocs.push({ ...ref, epoch: ambiguous ? captureEpoch : p.epoch, a: a.allocBytes, b: a.allocObjects, top: p.pairs(a.top) });
           break;
         }
         case 'cpu': {

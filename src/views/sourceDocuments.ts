@@ -2,9 +2,9 @@
 // segment is a title, so the tab says `backend.go — go.etcd.io∕etcd∕server∕v3@v3.6.16`:
 // `etcd-source:/<title>?<absolute file path>`, a read-only file system over the fetched-source cache (nothing
 // outside it is read).
-import { readFile, stat } from 'node:fs/promises';
-import { basename, resolve, sep } from 'node:path';
+import { basename, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { FolderFileSystem, ReadOnlyFileSystem } from './readOnlyFs.ts';
 
 export const SOURCE_SCHEME = 'etcd-source';
 
@@ -17,66 +17,10 @@ export function sourceDocumentUri(file: string, module: string, version: string)
   return vscode.Uri.from({ scheme: SOURCE_SCHEME, path: `/${sourceTitle(file, module, version).replace(/[\\]/g, '_')}`, query: file });
 }
 
-export class SourceFileSystem implements vscode.FileSystemProvider {
-  private readonly root: string;
-  private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.emitter.event;
-
-  constructor(root: string) {
-    this.root = resolve(root);
-  }
-
+/** The fetched-source cache, read-only (`etcd-source:`). */
+export class SourceFileSystem {
   static register(ctx: vscode.ExtensionContext, root: string): void {
-    const fs = new SourceFileSystem(root);
-    ctx.subscriptions.push(fs.emitter, vscode.workspace.registerFileSystemProvider(SOURCE_SCHEME, fs, { isReadonly: true, isCaseSensitive: true }));
-  }
-
-  private file(uri: vscode.Uri): string {
-    const file = resolve(uri.query);
-    if (!uri.query || !file.startsWith(this.root + sep)) throw vscode.FileSystemError.NoPermissions(`${uri.query} is not in the fetched-source cache ${this.root}`);
-    return file;
-  }
-
-  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    try {
-      const s = await stat(this.file(uri));
-      return { type: vscode.FileType.File, ctime: s.ctimeMs, mtime: s.mtimeMs, size: s.size, permissions: vscode.FilePermission.Readonly };
-    } catch (err) {
-      if (err instanceof vscode.FileSystemError) throw err;
-      throw vscode.FileSystemError.FileNotFound(uri);
-    }
-  }
-
-  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
-    try {
-      return await readFile(this.file(uri));
-    } catch (err) {
-      if (err instanceof vscode.FileSystemError) throw err;
-      throw vscode.FileSystemError.FileNotFound(uri);
-    }
-  }
-
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
-  }
-
-  readDirectory(): [string, vscode.FileType][] {
-    return [];
-  }
-
-  createDirectory(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  writeFile(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  delete(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  rename(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
+    const folder = resolve(root);
+    ReadOnlyFileSystem.registerAs(ctx, SOURCE_SCHEME, new FolderFileSystem(() => folder, 'the fetched-source cache'));
   }
 }

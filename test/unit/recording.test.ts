@@ -155,6 +155,20 @@ describe('timeline and findings', () => {
     assert.deepEqual([f.length, f[0]?.start, f[0]?.end], [1, 5, 20]);
   });
 
+  test('a restart seen after a capture of that round failed: the round\'s other captures belong to neither process', () => {
+    // Rounds 1–3 of the old process, round 4 captured a dump, then its next capture failed and the pod had
+    // restarted; rounds 5–7 are the new process. 50 → 5 → 10 → 15 would be a leak if round 4 counted with the new one.
+    const tl = new Timeline();
+    [50, 50, 50, 5, 10, 15, 20].forEach((c, i) => {
+      const r = round(i + 1, 'op', i === 3 ? 'restarted' : undefined);
+      const failures = i === 3 ? [{ kind: 'cpu' as const, error: 'The connection dropped', code: 'connection-dropped' }] : [];
+      tl.add(r, { goroutine: { summary: dumpWith(dump, c), file: `op/g${i}.txt`, t: at(i * 10) } }, failures);
+    });
+    assert.deepEqual(findLeaks(tl), [], 'three points of the new process are too few');
+    // Charted all the same.
+    assert.equal(tl.series().find((x) => x.metric === 'goroutines')!.points.length, 7);
+  });
+
   test('heap in use growing with one function: found with that function; unchanged steps do not count against it', () => {
     const tl = new Timeline();
     const grow = heap.top[3].name;

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { readBundle, type OpenedBundle } from '../../capture/bundleRead.ts';
 import { entryOf, shownName } from './bundleNames.ts';
+import { ReadOnlyFileSystem } from '../readOnlyFs.ts';
 
 export const BUNDLE_SCHEME = 'etcd-bundle';
 
@@ -16,14 +17,12 @@ export function bundleUri(bundleFile: string, entry: string): vscode.Uri {
   return vscode.Uri.from({ scheme: BUNDLE_SCHEME, path, query: bundleFile });
 }
 
-export class BundleFileSystem implements vscode.FileSystemProvider {
+export class BundleFileSystem extends ReadOnlyFileSystem {
   private readonly bundles = new Map<string, Promise<OpenedBundle>>();
-  private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.emitter.event;
 
   static register(ctx: vscode.ExtensionContext): BundleFileSystem {
     const fs = new BundleFileSystem();
-    ctx.subscriptions.push(vscode.workspace.registerFileSystemProvider(BUNDLE_SCHEME, fs, { isReadonly: true, isCaseSensitive: true }), fs.emitter);
+    ReadOnlyFileSystem.registerAs(ctx, BUNDLE_SCHEME, fs);
     return fs;
   }
 
@@ -57,29 +56,5 @@ export class BundleFileSystem implements vscode.FileSystemProvider {
 
   readFile(uri: vscode.Uri): Promise<Uint8Array> {
     return this.data(uri);
-  }
-
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
-  }
-
-  readDirectory(): [string, vscode.FileType][] {
-    return [];
-  }
-
-  createDirectory(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  writeFile(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  delete(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  rename(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
   }
 }
