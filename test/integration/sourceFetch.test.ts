@@ -20,6 +20,7 @@ import { fetchModules, srcDir } from '../../src/source/fetchModule.ts';
 import { readGoFetchEnv } from '../../src/source/goEnv.ts';
 import { classifyBuildPath, toolchainModule } from '../../src/source/modules.ts';
 import { entryData, readZipEntries } from '../../src/source/moduleZip.ts';
+import type { FileResult } from '../../src/source/resolveFiles.ts';
 import { makeZip, startGoProxy, UPSTREAM, type GoProxy } from './helpers/goProxy.ts';
 import { buildAndProfile, buildVendoredAndProfile, cacheRoot, GO, MAIN, mainModule, repo } from './helpers/srcprog.ts';
 
@@ -31,14 +32,8 @@ let work: string;
 let proxy: GoProxy;
 const profiles: string[] = [];
 
-interface Row {
-  file: string;
-  module: string | null;
-  version: string | null;
-  local: string | null;
-  exact: boolean;
-  reason: string | null;
-}
+/** A row of `etcd-profiler source --json`: the CLI prints the resolver's results as they are. */
+type Row = FileResult;
 interface Out {
   files: Row[];
   resolved: number;
