@@ -28,25 +28,6 @@ const bigDump = join(cache, 'bench', 'goroutines-100k.debug2.txt');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${Math.round(x)} ms`;
 
-/** Walks an open context menu with the keyboard to `labels` and returns just before the last Enter. */
-async function menuTo(s: Session, target: ReturnType<Session['treeItem']>, ...labels: string[]): Promise<void> {
-  await target.click({ button: 'right' });
-  await s.page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 30_000 });
-  for (const [i, label] of labels.entries()) {
-    let found = false;
-    for (let n = 0; n < 20 && !found; n++) {
-      await s.page.keyboard.press('ArrowDown');
-      await s.page.waitForTimeout(60);
-      found = (await s.page.locator('.monaco-menu .action-item.focused').last().innerText().catch(() => '')).trim().startsWith(label);
-    }
-    if (!found) throw new Error(`menu entry ${label} not found`);
-    if (i < labels.length - 1) {
-      await s.page.keyboard.press('ArrowRight');
-      await s.page.waitForTimeout(200);
-    }
-  }
-}
-
 /** Polls every frame of the page for a profile webview painted after `since` (epoch ms); returns that time. */
 async function paintedAfter(s: Session, since: number, timeoutMs: number): Promise<number> {
   return waitFor('a painted flame graph', timeoutMs, async () => {
@@ -141,7 +122,7 @@ async function main(): Promise<void> {
     const heap: Figure = { name: '(a) Capture → Heap → flame graph painted, no forward open', ours: [], reference: [], goal: 500 };
     for (let i = 0; i < ROUNDS + 1; i++) {
       const pod = members[i % members.length];
-      await menuTo(session, await session.waitForTreeItem(pod), 'Capture', 'Heap');
+      await session.menuTo(await session.waitForTreeItem(pod), 'Capture', 'Heap');
       const t0 = Date.now();
       await session.page.keyboard.press('Enter');
       const painted = await paintedAfter(session, t0, 60_000);
@@ -155,7 +136,7 @@ async function main(): Promise<void> {
     // (b) goroutine dump (debug=2) of the operator to a coloured tab and a filled Goroutines view.
     const dump: Figure = { name: '(b) Capture → Goroutine Dump (debug=2) → coloured tab, Goroutines view filled', ours: [], reference: [], goal: 500 };
     for (let i = 0; i < ROUNDS + 1; i++) {
-      await menuTo(session, await session.waitForTreeItem(operator), 'Capture', 'Goroutine Dump (debug=2)');
+      await session.menuTo(await session.waitForTreeItem(operator), 'Capture', 'Goroutine Dump (debug=2)');
       const t0 = Date.now();
       await session.page.keyboard.press('Enter');
       const done = await waitFor('a coloured dump and a filled Goroutines view', 60_000, async () => {

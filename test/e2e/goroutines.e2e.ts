@@ -32,23 +32,6 @@ function newDumps(since: number): string[] {
   return out;
 }
 
-/** Right-click, then walk the menu with the keyboard (mouse clicks on submenu entries are not taken in code-server). */
-async function menu(s: Session, target: Locator, ...labels: string[]): Promise<void> {
-  await target.click({ button: 'right' });
-  await s.page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 30_000 });
-  for (const [i, label] of labels.entries()) {
-    let found = false;
-    for (let n = 0; n < 20 && !found; n++) {
-      await s.page.keyboard.press('ArrowDown');
-      await s.page.waitForTimeout(100);
-      found = (await s.page.locator('.monaco-menu .action-item.focused').last().innerText().catch(() => '')).trim().startsWith(label);
-    }
-    if (!found) throw new Error(`menu entry ${label} not found`);
-    await s.page.keyboard.press(i === labels.length - 1 ? 'Enter' : 'ArrowRight');
-    await s.page.waitForTimeout(300);
-  }
-}
-
 /** The pane of one view in the side bar, by its title. */
 function pane(s: Session, title: string): Locator {
   return s.sideBar.locator('.pane', { has: s.page.locator(`.pane-header[aria-label^="${title}"]`) }).first();
@@ -103,7 +86,7 @@ test('goroutine dump: coloured tab, file:line opens the Go source, Goroutines vi
       await session.expandAll();
       await session.page.waitForTimeout(500);
     }
-    await menu(session, await session.waitForTreeItem(operator), 'Capture', 'Goroutine Dump (debug=2)');
+    await session.contextMenu(await session.waitForTreeItem(operator), 'Capture', 'Goroutine Dump (debug=2)');
     await session.waitForEditorTab(/^goroutines debug=2 · /, 90_000);
     const files = newDumps(started - 1000);
     assert.equal(files.length, 1, `one new dump under .profiles: ${files.join(', ')}`);
