@@ -135,12 +135,12 @@ function wgetFailure(r: ExecResult, o: Where, status: number | undefined): [Capt
 
 /**
  * With TLS 1.3 a server that refuses the client certificate does so after curl's side of the handshake is
- * done: curl then only sees the connection reset or an alert on its first send or receive (exit 16, 35, 55
- * or 56, depending on timing).
+ * done: curl then only sees the connection reset, closed ("Transport endpoint is not connected", a broken pipe)
+ * or an alert on its first send or receive (exit 16, 35, 55 or 56, depending on timing).
  */
 function curlRefusedCert(r: ExecResult, o: Where): [CaptureError['code'], string] | undefined {
   if (!o.certs || ![16, 35, 55, 56].includes(r.exitCode)) return undefined;
-  if (!/reset by peer|alert (certificate required|bad certificate|unknown ca|certificate unknown)/i.test(r.stderr)) return undefined;
+  if (!/reset by peer|not connected|broken pipe|alert (certificate required|bad certificate|unknown ca|certificate unknown)/i.test(r.stderr)) return undefined;
   return ['tls', `the server dropped the TLS connection as soon as it saw the client certificate: it most likely refuses ${o.certs.cert} (signed by another CA, expired, or not a client certificate)`];
 }
 
