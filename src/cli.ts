@@ -11,6 +11,7 @@ import { ProfileError } from './profile/errors.ts';
 import { parseGoroutineDump } from './profile/goroutines.ts';
 import type { GoroutineDump } from './profile/goroutines.ts';
 import { buildTop } from './profile/top.ts';
+import { encodeKeepingBytes, replaceEscapedBytes } from './profile/rawBytes.ts';
 import type { TopResult } from './profile/top.ts';
 import type { Granularity, Profile } from './profile/types.ts';
 import { percentage, scale, scaledLabel, selectOutputUnit } from './profile/units.ts';
@@ -101,10 +102,10 @@ function runTop(args: string[]): string {
   const rows = top.rows.slice(0, limit);
   if (values.json) {
     return JSON.stringify({
-      sampleType: top.sampleType,
-      unit: top.unit,
+      sampleType: replaceEscapedBytes(top.sampleType),
+      unit: replaceEscapedBytes(top.unit),
       total: top.total,
-      rows: rows.map((r) => ({ name: r.name, flat: r.flat, cum: r.cum })),
+      rows: rows.map((r) => ({ name: replaceEscapedBytes(r.name), flat: r.flat, cum: r.cum })),
     });
   }
   return formatTopText(profile, top, Math.min(limit, top.rows.length));
@@ -245,10 +246,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Large outputs go to a pipe; wait until they are flushed before exiting.
+// Large outputs go to a pipe; wait until they are flushed before exiting. A profile's names that are not valid
+// UTF-8 go out as their own bytes, as pprof writes them.
 function writeOut(text: string): Promise<void> {
   return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
+    if (process.stdout.write(encodeKeepingBytes(text))) resolve();
     else process.stdout.once('drain', () => resolve());
   });
 }

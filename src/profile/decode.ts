@@ -7,6 +7,7 @@ import { ProfileError } from './errors.ts';
 import { withColumns } from './columns.ts';
 import { displayName } from './names.ts';
 import { removeUninteresting } from './prune.ts';
+import { stringsKeepingBytes } from './rawBytes.ts';
 import type { Line, Location, Mapping, Profile, ProfileFunction, SampleLabel, ValueType } from './types.ts';
 import { splitSamples, WireError } from './samples.ts';
 import type { RawSamples, SplitProfile } from './samples.ts';
@@ -145,7 +146,7 @@ function unsigned(v: Numeric): number {
 }
 
 function convert(raw: PprofProfile, rawSamples: RawSamples, name: string, simplifyNames: boolean): Profile {
-  const strings = raw.stringTable.strings;
+  const strings = stringsKeepingBytes(raw.stringTable);
   if (strings.length === 0 || strings[0] !== '') throw invalid(name, 'the string table does not start with the empty string');
   const str = (v: Numeric, what: string): string => {
     const i = unsigned(v);

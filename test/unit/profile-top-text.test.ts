@@ -8,7 +8,8 @@
 // for a sample type without a name.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -104,6 +105,31 @@ test('top text equals go tool pprof -top byte for byte: every fixture, sample ty
   await inPairs(jobs);
   assert.ok(compared >= 60, `compared ${compared}`);
   assert.deepEqual(failures, []);
+});
+
+test('a file name that is not valid UTF-8 keeps its byte, as in pprof; JSON has U+FFFD there, as Go\'s encoding/json', async () => {
+  // A real profile from a Go program built in a directory named `byte\xffpath`.
+  const dir = mkdtempSync(join(tmpdir(), 'ep-bytepath-'));
+  try {
+    const src = join(import.meta.dirname, 'bytepathgen', 'main.go');
+    const file = join(dir, 'bytepath.heap.pb.gz');
+    await run('bash', ['-c', 'set -e; d="$1/byte"$\'\\xff\'"path"; mkdir "$d"; cp "$2" "$d/"; cd "$d"; "$3" build -o ../gen main.go; ../gen "$4"', 'bash', dir, src, goBinary(), file], {
+      env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' },
+    });
+    const profile = decodeProfile(readFileSync(file), 'bytepath.heap.pb.gz');
+    const alloc = profile.sampleTypes.findIndex((st) => st.type === 'alloc_space');
+    for (const granularity of GRANULARITIES) {
+      const [ref, ours] = await Promise.all([pprofText(file, alloc, granularity), ourText(file, 'alloc_space', granularity)]);
+      if (granularity !== 'functions') assert.ok(ref.includes(Buffer.from('byte\xffpath/main.go', 'latin1')), `pprof -${granularity} shows the byte`);
+      const text = (b: Buffer) => (granularity === 'files' ? canonicalTies(b.toString('latin1')) : b.toString('latin1'));
+      assert.equal(text(ours), text(ref), granularity);
+    }
+    const { stdout } = await run(process.execPath, [CLI, 'top', file, '--sample-type', 'alloc_space', '--granularity', 'files', '--json']);
+    const names = (JSON.parse(stdout) as { rows: { name: string }[] }).rows.map((r) => r.name);
+    assert.ok(names.some((n) => n.endsWith('/byte\uFFFDpath/main.go')), names.join(', '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('values round half to even as Go does (1025.125kB → 1025.12kB)', () => {
