@@ -28,7 +28,8 @@ fi
 if [[ "$purpose" == test ]]; then
   # chromium: the e2e tests' browser. wget busybox: the exec capture's GNU and BusyBox wget paths (unit and
   # integration). time panicparse: the profile-model bench measures against panicparse under /usr/bin/time.
-  packages+=(chromium wget busybox time panicparse)
+  # tzdata: the CLI's Time: line is compared with Go's in several time zones.
+  packages+=(chromium wget busybox time panicparse tzdata)
 fi
 
 missing=()

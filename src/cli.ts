@@ -11,6 +11,7 @@ import { ProfileError } from './profile/errors.ts';
 import { parseGoroutineDump } from './profile/goroutines.ts';
 import type { GoroutineDump } from './profile/goroutines.ts';
 import { buildTop } from './profile/top.ts';
+import { pprofTime } from './cliTime.ts';
 import { encodeKeepingBytes, replaceEscapedBytes } from './profile/rawBytes.ts';
 import type { TopResult } from './profile/top.ts';
 import type { Granularity, Profile } from './profile/types.ts';
@@ -111,13 +112,6 @@ function runTop(args: string[]): string {
   return formatTopText(profile, top, Math.min(limit, top.rows.length));
 }
 
-function formatTime(nanos: number): string {
-  const d = new Date(Math.floor(nanos / 1e6));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
-}
-
 /** The text report, laid out like `go tool pprof -top`. */
 export function formatTopText(profile: Profile, top: TopResult, limit: number): string {
   const rows = top.rows;
@@ -131,7 +125,7 @@ export function formatTopText(profile: Profile, top: TopResult, limit: number): 
   for (const c of profile.comments) if (!c.startsWith('#')) out.push(c);
   if (top.sampleType) out.push(`Type: ${top.sampleType}`);
   if (profile.docUrl) out.push(`Doc: ${profile.docUrl}`);
-  if (profile.timeNanos) out.push(`Time: ${formatTime(profile.timeNanos)}`);
+  if (profile.timeNanos) out.push(`Time: ${pprofTime(profile.timeNanos)}`);
   if (profile.durationNanos) {
     const [totalNanos, totalUnit] = scale(top.total, top.unit, 'nanoseconds');
     const ratio = totalUnit === 'ns' && totalNanos !== 0 ? `(${percentage(totalNanos, profile.durationNanos)})` : '';
