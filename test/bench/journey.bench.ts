@@ -28,14 +28,20 @@ const bigDump = join(cache, 'bench', 'goroutines-100k.debug2.txt');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${Math.round(x)} ms`;
 
-/** Polls every frame of the page for a profile webview painted after `since` (epoch ms); returns that time. */
+/**
+ * Polls every frame of the page for a profile webview painted after `since` (epoch ms); returns that time. With
+ * JOURNEY_DETAIL=1 it also prints when, after `since`, that webview's document started, its data arrived and it painted.
+ */
 async function paintedAfter(s: Session, since: number, timeoutMs: number): Promise<number> {
+  const script = '(() => { const p = window.__profilePerf; const o = performance.timeOrigin; return p && p.painted ? [o + p.painted, o, o + p.arrived] : 0; })()';
   return waitFor('a painted flame graph', timeoutMs, async () => {
     for (const frame of s.page.frames()) {
-      const t = await frame
-        .evaluate('(() => { const p = window.__profilePerf; return p && p.painted ? performance.timeOrigin + p.painted : 0; })()')
-        .catch(() => 0);
-      if (typeof t === 'number' && t > since) return t;
+      const t = await frame.evaluate(script).catch(() => 0);
+      if (Array.isArray(t) && t[0] > since) {
+        const [painted, origin, arrived] = t as number[];
+        if (process.env.JOURNEY_DETAIL) console.log(`  ${new Date(since).toISOString()} webview document +${ms(origin - since)}, data +${ms(arrived - since)}, painted +${ms(painted - since)}`);
+        return painted;
+      }
     }
     return undefined;
   });
