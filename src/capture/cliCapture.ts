@@ -1,14 +1,18 @@
 // `etcd-profiler capture --kubeconfig K [--context C] -n NAMESPACE POD KIND [--seconds N] [-o FILE]`:
 // the same capture the extension runs, headless. Prints the saved file's path on stdout; progress and
-// errors on stderr. Ctrl-C cancels (nothing is saved).
+// errors on stderr. Ctrl-C cancels (nothing is saved). A profile gets the extension's metadata sidecar (image, etcd
+// and Go versions, for `etcd-profiler source`) unless --no-metadata.
 import { parseArgs } from 'node:util';
 import type { CaptureMethod } from './capture.ts';
 import { CAPTURE_KINDS, captureKind } from './kinds.ts';
 
 export const CAPTURE_USAGE = `Usage: etcd-profiler capture --kubeconfig FILE [--context NAME] -n NAMESPACE POD KIND
          [--seconds N] [-o FILE] [--folder DIR] [--method auto|forward|exec] [--port N] [--insecure-skip-verify]
+         [--no-metadata]
 KIND: ${CAPTURE_KINDS.map((k) => k.id).join(', ')}
-Without -o the file goes to DIR/<context>/<namespace>/<pod>/<kind>-<UTC time>.<ext> (DIR default .profiles).`;
+Without -o the file goes to DIR/<context>/<namespace>/<pod>/<kind>-<UTC time>.<ext> (DIR default .profiles).
+A profile's container image, etcd and Go versions go to a sidecar .<file>.meta.json beside it, which
+\`etcd-profiler source\` reads; --no-metadata skips it.`;
 
 export interface CliIo {
   stdout: (line: string) => void;
@@ -37,6 +41,7 @@ export async function runCaptureCommand(argv: string[], io: CliIo = defaultIo, s
         method: { type: 'string' },
         port: { type: 'string' },
         'insecure-skip-verify': { type: 'boolean' },
+        'no-metadata': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -88,6 +93,7 @@ export async function runCaptureCommand(argv: string[], io: CliIo = defaultIo, s
         folder: values.folder ?? '.profiles',
         outputFile: values.output,
         insecureSkipVerify: values['insecure-skip-verify'] ?? false,
+        metadata: !values['no-metadata'],
         signal: ac.signal,
         log: (line) => io.stderr(line),
         onProgress: (p) => {
@@ -97,6 +103,8 @@ export async function runCaptureCommand(argv: string[], io: CliIo = defaultIo, s
           }
         },
       });
+      // Best effort and bounded: the sidecar's requests never fail the capture (see captureMeta.ts).
+      await result.metadata;
       io.stdout(result.file);
       return 0;
     } finally {

@@ -2,11 +2,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { captureKind } from '../../src/capture/kinds.ts';
 import { fetchPprofIndex } from '../../src/capture/pprofIndex.ts';
+import { parseCaptureMeta, sidecarPath } from '../../src/profile/captureMeta.ts';
 import { adminConfig, etcdPodNames, operatorPodName, REPO, sandboxInfo, SANDBOX_DIR } from './helpers/sandbox.ts';
 import { verifyCaptureFile } from './helpers/verify.ts';
 
@@ -33,6 +34,19 @@ test('capture a CPU profile from an etcd member to -o FILE', async () => {
   assert.match(r.stderr, /Recording CPU profile: 2 s left/);
   assert.match(r.stderr, /Client certificate from secret openshift-etcd\/etcd-all-certs/);
   verifyCaptureFile(out, captureKind('cpu'));
+  // The sidecar `etcd-profiler source` reads, as the extension writes it: etcd's version from the member itself.
+  const etcdVersion = /^ETCD_VERSION=v(\S+)$/m.exec(readFileSync(path.join(REPO, 'test/sandbox/versions.env'), 'utf8'))![1];
+  const meta = parseCaptureMeta(readFileSync(sidecarPath(out), 'utf8'));
+  assert.equal(meta.etcdVersion, etcdVersion, JSON.stringify(meta));
+  assert.ok(meta.mainModules?.includes(`go.etcd.io/etcd/server/v3@v${etcdVersion}`), JSON.stringify(meta));
+});
+
+test('--no-metadata: the profile alone, no sidecar', async () => {
+  const out = path.join(dir, 'member-heap.pb.gz');
+  const r = await cli(['capture', '--kubeconfig', path.join(SANDBOX_DIR, 'kubeconfig'), '-n', 'openshift-etcd', etcdPodNames(info)[2], 'heap', '--no-metadata', '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  verifyCaptureFile(out, captureKind('heap'));
+  assert.equal(existsSync(sidecarPath(out)), false);
 });
 
 test('default folder layout under the working directory, context by name', async () => {
