@@ -2,6 +2,7 @@
 // bytes: each byte that Go's utf8.DecodeRune refuses becomes the lone surrogate U+DC00+byte (Python's
 // "surrogateescape"), so it survives every string operation and is written back as that byte where pprof writes
 // bytes (the CLI's text), or as U+FFFD where Go's encoding/json would (JSON).
+import { readLength } from './wire.ts';
 
 const ESCAPED = /[\uDC80-\uDCFF]/u;
 const ESCAPED_ALL = /[\uDC80-\uDCFF]/gu;
@@ -74,17 +75,10 @@ export function stringsKeepingBytes(table: { strings: string[]; encode(): Uint8A
   const out = strings.slice();
   let at = 0;
   for (let i = 0; i < strings.length && at < wire.length; i++) {
-    at++; // the field tag
-    let len = 0;
-    let shift = 0;
-    for (;;) {
-      const b = wire[at++];
-      len += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (b < 0x80) break;
-    }
-    if (strings[i].includes('\uFFFD')) out[i] = decodeKeepingBytes(wire.subarray(at, at + len));
-    at += len;
+    const [len, start] = readLength(wire, at + 1, wire.length); // after the field tag
+    if (start < 0) break;
+    if (strings[i].includes('\uFFFD')) out[i] = decodeKeepingBytes(wire.subarray(start, start + len));
+    at = start + len;
   }
   return out;
 }

@@ -39,7 +39,8 @@ function skipVarint(buf: Uint8Array, pos: number, end: number): number {
   return -1;
 }
 
-function readLength(buf: Uint8Array, pos: number, end: number): [number, number] {
+/** A length varint at `pos`: [value, offset past it], or [-1, -1] when it runs past `end` or over 10 bytes. */
+export function readLength(buf: Uint8Array, pos: number, end: number): [number, number] {
   let value = 0;
   let scale = 1;
   for (let i = pos; i < end && i < pos + 10; i++) {
