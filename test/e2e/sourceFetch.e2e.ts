@@ -20,7 +20,7 @@ import { decodeProfile } from '../../src/profile/decode.ts';
 import { classifyBuildPath } from '../../src/source/modules.ts';
 import { startGoProxy, UPSTREAM } from '../integration/helpers/goProxy.ts';
 import { buildAndProfile, GO, MAIN, mainModule } from '../integration/helpers/srcprog.ts';
-import { startSession, waitFor } from './harness.ts';
+import { startSession, waitFor, type Session } from './harness.ts';
 import { openProfile, viewerFrame, waitForSource } from './viewerSteps.ts';
 import type { BrowserWindow } from './browserGlobals.ts';
 
@@ -33,14 +33,66 @@ interface Probe {
   layout: { n: number; data: { depth: ArrayLike<number> } };
 }
 
+/** Sets variables of this process's environment (the extension host inherits it); returns what undoes it. */
+function setEnv(vars: Record<string, string>): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** Double-clicks the flame graph's widest-enough `main.work` frame in the viewer of `fileName`. */
+async function dblclickMainWork(session: Session, fileName: string): Promise<void> {
+  const frame = await viewerFrame(session, fileName);
+  const rect = await frame.evaluate(() => {
+    const f = (window.__profileApp as { flame: Probe }).flame;
+    for (let i = 1; i < f.layout.n; i++) {
+      const r = f.locate(i);
+      if (r && r.w >= 30 && f.label(i) === 'main.work') return r;
+    }
+    return undefined;
+  });
+  assert.ok(rect, 'main.work is drawn');
+  const canvas = (await frame.locator('canvas.flame-canvas').boundingBox())!;
+  await session.page.mouse.dblclick(canvas.x + rect.x + Math.min(rect.w / 2, 20), canvas.y + rect.y + rect.h / 2);
+}
+
+/**
+ * The main-module tests' set-up: the real program's CPU profile in a fresh workspace, its `main.work` function, a
+ * local module proxy publishing the program's source, and an environment with an empty module cache that fetches
+ * from that proxy. `cleanUp` closes the proxy, restores the environment and removes the folder.
+ */
+async function mainModuleSetup(prefix: string) {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const workspace = join(work, 'workspace');
+  mkdirSync(workspace);
+  const { cpu } = buildAndProfile(work);
+  const profile = join(workspace, 'srcprog-cpu.pb.gz');
+  copyFileSync(cpu, profile);
+  const fn = decodeProfile(readFileSync(profile), 'cpu').functions.find((f) => f.name === 'main.work');
+  assert.ok(fn && fn.filename === 'example.com/srcprog/main.go', JSON.stringify(fn));
+  const proxy = await startGoProxy([mainModule()]);
+  mkdirSync(join(work, 'gomodcache'));
+  const restoreEnv = setEnv({ GOMODCACHE: join(work, 'gomodcache'), GOPROXY: `${proxy.url},${UPSTREAM}`, GONOSUMDB: MAIN.path });
+  const cleanUp = async () => {
+    await proxy.close();
+    restoreEnv();
+    rmSync(work, { recursive: true, force: true });
+  };
+  return { workspace, profile, fn, proxy, cleanUp };
+}
+
 test('a deep etcd frame of a sandbox member capture opens the exact version fetched, read-only, titled module@version', { timeout: 10 * 60_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcfetch-'));
   const workspace = join(work, 'workspace');
   mkdirSync(workspace);
   // The extension host inherits this environment: an empty module cache, so nothing of etcd is on this machine.
-  const savedModCache = process.env.GOMODCACHE;
-  process.env.GOMODCACHE = join(work, 'gomodcache');
-  mkdirSync(process.env.GOMODCACHE);
+  mkdirSync(join(work, 'gomodcache'));
+  const restoreEnv = setEnv({ GOMODCACHE: join(work, 'gomodcache') });
   const session = await startSession({ name: 'source-fetch', workspace });
   try {
     await session.openProfilerView();
@@ -113,56 +165,27 @@ test('a deep etcd frame of a sandbox member capture opens the exact version fetc
     assert.doesNotMatch(await session.activeEditorText(), /ZQZQ/);
   } finally {
     await session.close();
-    if (savedModCache === undefined) delete process.env.GOMODCACHE;
-    else process.env.GOMODCACHE = savedModCache;
+    restoreEnv();
     rmSync(work, { recursive: true, force: true });
   }
 });
 
 test('a main-module frame opens at the version the capture sidecar names, fetched from the GOPROXY in the environment', { timeout: 10 * 60_000 }, async () => {
-  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcmain-'));
-  const workspace = join(work, 'workspace');
-  mkdirSync(workspace);
-  const { cpu } = buildAndProfile(work);
-  const profile = join(workspace, 'srcprog-cpu.pb.gz');
-  copyFileSync(cpu, profile);
+  const { workspace, profile, fn, proxy, cleanUp } = await mainModuleSetup('ep-e2e-srcmain-');
   const goVersion = execFileSync(GO, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString().trim();
   writeFileSync(sidecarPath(profile), JSON.stringify({ goVersion, mainModules: [`${MAIN.path}@${MAIN.version}`] }));
-  const fn = decodeProfile(readFileSync(profile), 'cpu').functions.find((f) => f.name === 'main.work');
-  assert.ok(fn && fn.filename === 'example.com/srcprog/main.go', JSON.stringify(fn));
-  const proxy = await startGoProxy([mainModule()]);
-  const saved = { GOMODCACHE: process.env.GOMODCACHE, GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB };
-  process.env.GOMODCACHE = join(work, 'gomodcache');
-  mkdirSync(process.env.GOMODCACHE);
-  process.env.GOPROXY = `${proxy.url},${UPSTREAM}`;
-  process.env.GONOSUMDB = MAIN.path;
   const session = await startSession({ name: 'source-fetch-main', workspace });
   try {
     await session.openProfilerView();
-    const frame = await openProfile(session, profile);
-    const target = await frame.evaluate(() => {
-      const f = (window.__profileApp as { flame: Probe }).flame;
-      for (let i = 1; i < f.layout.n; i++) {
-        const r = f.locate(i);
-        if (r && r.w >= 30 && f.label(i) === 'main.work') return { rect: r };
-      }
-      return undefined;
-    });
-    assert.ok(target, 'main.work is drawn');
-    const canvas = (await frame.locator('canvas.flame-canvas').boundingBox())!;
-    await session.page.mouse.dblclick(canvas.x + target.rect.x + Math.min(target.rect.w / 2, 20), canvas.y + target.rect.y + target.rect.h / 2);
+    await openProfile(session, profile);
+    await dblclickMainWork(session, basename(profile));
     await waitForSource(session, `main.go — example.com\u2215srcprog@${MAIN.version}`, fn.startLine, 120_000);
     assert.match(await session.activeEditorText(), /func work\(d time\.Duration\)/);
     assert.ok(proxy.requests.some((r) => r.startsWith('/example.com/srcprog/@v/v0.1.0.')), proxy.requests.join(' '));
     await session.screenshot('e2e-source-fetch-main-module');
   } finally {
     await session.close();
-    await proxy.close();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    rmSync(work, { recursive: true, force: true });
+    await cleanUp();
   }
 });
 
@@ -170,40 +193,13 @@ test('a main-module frame opens at the version the capture sidecar names, fetche
 // PATH@VERSION (an input box), opens the file at that version, and remembers the answer in the capture's sidecar:
 // the next double-click opens it without asking.
 test('a main-module frame without a recorded version: asked once, remembered in the sidecar', { timeout: 10 * 60_000 }, async () => {
-  const work = mkdtempSync(join(tmpdir(), 'ep-e2e-srcask-'));
-  const workspace = join(work, 'workspace');
-  mkdirSync(workspace);
-  const { cpu } = buildAndProfile(work);
-  const profile = join(workspace, 'srcprog-cpu.pb.gz');
-  copyFileSync(cpu, profile);
-  const fn = decodeProfile(readFileSync(profile), 'cpu').functions.find((f) => f.name === 'main.work')!;
-  const proxy = await startGoProxy([mainModule()]);
-  const saved = { GOMODCACHE: process.env.GOMODCACHE, GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB };
-  process.env.GOMODCACHE = join(work, 'gomodcache');
-  mkdirSync(process.env.GOMODCACHE);
-  process.env.GOPROXY = `${proxy.url},${UPSTREAM}`;
-  process.env.GONOSUMDB = MAIN.path;
+  const { workspace, profile, fn, cleanUp } = await mainModuleSetup('ep-e2e-srcask-');
   const session = await startSession({ name: 'source-fetch-ask', workspace });
   const title = `main.go — example.com\u2215srcprog@${MAIN.version}`;
   try {
     await session.openProfilerView();
-    const frame = await openProfile(session, profile);
-    const dblclickWork = async () => {
-      const f = await viewerFrame(session, basename(profile));
-      const rect = await f.evaluate(() => {
-        const fl = (window.__profileApp as { flame: Probe }).flame;
-        for (let i = 1; i < fl.layout.n; i++) {
-          const r = fl.locate(i);
-          if (r && r.w >= 30 && fl.label(i) === 'main.work') return r;
-        }
-        return undefined;
-      });
-      assert.ok(rect, 'main.work is drawn');
-      const canvas = (await f.locator('canvas.flame-canvas').boundingBox())!;
-      await session.page.mouse.dblclick(canvas.x + rect.x + Math.min(rect.w / 2, 20), canvas.y + rect.y + rect.h / 2);
-    };
-    assert.ok(frame);
-    await dblclickWork();
+    await openProfile(session, profile);
+    await dblclickMainWork(session, basename(profile));
     const input = session.page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await input.inputValue(), 'example.com/srcprog@v', 'the input starts from the file\'s folder');
@@ -216,17 +212,12 @@ test('a main-module frame without a recorded version: asked once, remembered in 
     await (await session.waitForEditorTab('srcprog-cpu.pb.gz')).click();
     await session.page.waitForTimeout(500);
     assert.equal(await input.isVisible(), false, 'no quick input is open before the second double-click');
-    await dblclickWork();
+    await dblclickMainWork(session, basename(profile));
     const asked = await input.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
     assert.equal(asked, false, 'not asked twice');
     await waitForSource(session, title, fn.startLine, 60_000);
   } finally {
     await session.close();
-    await proxy.close();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    rmSync(work, { recursive: true, force: true });
+    await cleanUp();
   }
 });

@@ -20,6 +20,7 @@ import {
   unescapePath,
   vendoredModule,
 } from '../../src/source/modules.ts';
+import { goFetchEnv } from './helpers/goFetchEnv.ts';
 
 test('build paths: -trimpath dependencies, module-cache paths (case-escaped), main module, standard library', () => {
   assert.deepEqual(classifyBuildPath('go.etcd.io/etcd/server/v3@v3.6.16/etcdserver/server.go'), {
@@ -120,19 +121,12 @@ test('GOPROXY lists: comma falls through on 404/410 only, pipe on any error', ()
 
 test('in-process fetching: private modules, GOPROXY=off and hostile module names fail with a message, before any request', async () => {
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'ep-fetch-'));
-  const env = {
+  const env = goFetchEnv({
     GOPROXY: 'https://proxy.golang.org,direct',
     GONOPROXY: 'git.corp.example.com',
     GOPRIVATE: 'git.corp.example.com',
-    GOSUMDB: 'sum.golang.org',
     GONOSUMDB: 'git.corp.example.com',
-    GOFLAGS: '',
-    GOINSECURE: '',
-    GOMODCACHE: '',
-    GOROOT: '',
-    GOVERSION: '',
-    goBin: '',
-  };
+  });
   try {
     const r1 = (await fetchModules([{ path: 'git.corp.example.com/team/svc', version: 'v1.2.3' }], { cacheDir, env })).get('git.corp.example.com/team/svc@v1.2.3');
     assert.ok(r1 && !r1.ok);

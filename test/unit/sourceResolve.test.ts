@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { GoFetchEnv } from '../../src/source/goEnv.ts';
 import { resolveFiles } from '../../src/source/resolveFiles.ts';
 import type { SourceRoots } from '../../src/source/sourceMap.ts';
+import { goFetchEnv } from './helpers/goFetchEnv.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -20,19 +20,7 @@ function roots(modCache?: string): SourceRoots {
   return { workspaceFolders: [], modules: [], vendorDirs: [], modCache, rewrites: [], workspaceFiles: [] };
 }
 
-const env = (goproxy: string): GoFetchEnv => ({
-  GOPROXY: goproxy,
-  GONOPROXY: '',
-  GOPRIVATE: '',
-  GOSUMDB: 'sum.golang.org',
-  GONOSUMDB: '',
-  GOFLAGS: '',
-  GOINSECURE: '',
-  GOMODCACHE: '',
-  GOROOT: '',
-  GOVERSION: '',
-  goBin: '',
-});
+const env = (goproxy: string) => goFetchEnv({ GOPROXY: goproxy });
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
