@@ -124,7 +124,7 @@ test('goroutine dump: coloured tab, file:line opens the Go source, Goroutines vi
     await viewLine.waitFor();
     const link = viewLine.locator('.detected-link').first();
     await link.waitFor({ timeout: 30_000 });
-    await link.click({ modifiers: ['Control'] });
+    await session.ctrlClickLink(link);
     await session.waitForEditorTab(new RegExp(`^${goFile.replace('.', '\\.')}`), 30_000);
     await waitForStatus(session, 'status.editor.selection', new RegExp(`Ln ${goLine},`));
     const tabs = await session.editorTabs();

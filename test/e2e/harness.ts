@@ -158,6 +158,29 @@ export class Session {
     await this.page.locator('.workbench-hover-container, .monaco-hover:not(.hidden)').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
   }
 
+  /**
+   * Ctrl+clicks a link detected in a text editor, as a person does: the pointer rests on the link, Ctrl goes down,
+   * the link turns into its active (clickable) colour, then the button is pressed. Playwright's own
+   * `click({ modifiers })` races the editor here: pressing Ctrl over a link re-renders the line, so the element it
+   * aimed at is gone by the time the button goes down, and it retries forever ("<html> intercepts pointer events").
+   */
+  async ctrlClickLink(link: Locator): Promise<void> {
+    await link.waitFor();
+    const box = await link.boundingBox();
+    if (!box) throw new Error('the link is not visible');
+    const x = box.x + Math.min(box.width / 2, 20);
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x, y, { steps: 3 });
+    await this.page.keyboard.down('Control');
+    try {
+      await this.page.locator('.editor-group-container.active .detected-link-active').first().waitFor({ timeout: 10_000 });
+      await this.page.mouse.down();
+      await this.page.mouse.up();
+    } finally {
+      await this.page.keyboard.up('Control');
+    }
+  }
+
   /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
   async setSideBarWidth(width: number): Promise<void> {
     const bar = await this.sideBar.boundingBox();
