@@ -127,6 +127,11 @@ export class Session {
   private readonly tempDirs: string[];
   private closed = false;
 
+  /** code-server's --user-data-dir of this session (the extension's global storage is under User/globalStorage). */
+  get userData(): string {
+    return join(this.tempDirs[0], 'user-data');
+  }
+
   constructor(init: { page: Page; url: string; workspace: string; logFile: string; browser: Browser; server: ChildProcess; tempDirs: string[] }) {
     this.page = init.page;
     this.url = init.url;

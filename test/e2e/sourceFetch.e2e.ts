@@ -7,7 +7,8 @@
 // Second test: a main-module frame (no version in its -trimpath build path) of a real program's CPU profile opens
 // at the version its capture sidecar names (`mainModules`), fetched from a local module proxy that publishes the
 // program's source (GOPROXY=local,public and GONOSUMDB for it, in the extension host's environment). The sidecar
-// is written by the test, as a capture from a cluster would have written it.
+// is written by the test, as a capture from a cluster would have written it. The third asks for the main module's
+// version; the fourth cancels a fetch from its progress notification, then tries in Restricted Mode.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,19 @@ async function dblclickMainWork(session: Session, fileName: string): Promise<voi
   assert.ok(rect, 'main.work is drawn');
   const canvas = (await frame.locator('canvas.flame-canvas').boundingBox())!;
   await session.page.mouse.dblclick(canvas.x + rect.x + Math.min(rect.w / 2, 20), canvas.y + rect.y + rect.h / 2);
+}
+
+/**
+ * What of example.com/srcprog@v0.1.0 the extension's source cache (global storage) holds: an extracted folder, a
+ * complete zip in the go command's download cache, or a temporary folder. The go command's own `.partial` and
+ * `.lock` files of an interrupted download are not copies (the go command resumes or replaces them).
+ */
+function keptCopies(session: Session): string[] {
+  const cache = join(session.userData, 'User', 'globalStorage', 'etcd-profiler.etcd-profiler', 'source');
+  if (!existsSync(cache)) return [];
+  return readdirSync(cache, { recursive: true })
+    .map(String)
+    .filter((p) => /srcprog@v0\.1\.0|srcprog\/@v\/v0\.1\.0\.zip$|\.tmp-/.test(p));
 }
 
 /**
@@ -218,6 +232,68 @@ test('a main-module frame without a recorded version: asked once, remembered in 
     await waitForSource(session, title, fn.startLine, 60_000);
   } finally {
     await session.close();
+    await cleanUp();
+  }
+});
+
+// Fourth: a fetch the user stops, then Restricted Mode. The local proxy sends half of the module zip and holds the
+// rest, as a slow link does; the progress notification's Cancel stops the download: no editor opens, no error toast,
+// nothing of the module is left in the extension's source cache, and the next double-click (the link fast again)
+// downloads and opens it. In an untrusted folder (workspace trust on, Restricted Mode) the same double-click says
+// that fetching is off there and how to get the file, and the proxy gets no request.
+test('a fetch cancelled from its progress notification leaves nothing behind; Restricted Mode does not fetch', { timeout: 10 * 60_000 }, async () => {
+  const { workspace, profile, fn, proxy, cleanUp } = await mainModuleSetup('ep-e2e-srccancel-');
+  const goVersion = execFileSync(GO, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' } }).toString().trim();
+  writeFileSync(sidecarPath(profile), JSON.stringify({ goVersion, mainModules: [`${MAIN.path}@${MAIN.version}`] }));
+  const title = `main.go — example.com\u2215srcprog@${MAIN.version}`;
+  const zipRequests = () => proxy.requests.filter((r) => r === `/example.com/srcprog/@v/${MAIN.version}.zip`).length;
+  try {
+    proxy.stallZips = true;
+    let session = await startSession({ name: 'source-fetch-cancel', workspace });
+    try {
+      await session.openProfilerView();
+      await openProfile(session, profile);
+      await dblclickMainWork(session, basename(profile));
+      const progress = session.page.locator('.notification-toast', { hasText: `Fetching ${MAIN.path}@${MAIN.version}` }).first();
+      await progress.waitFor({ state: 'visible', timeout: 60_000 });
+      await waitFor('the download to start (the proxy got the zip request)', 60_000, async () => (zipRequests() > 0 ? true : undefined));
+      await session.page.waitForTimeout(500); // the toast has slid in
+      await session.screenshot('e2e-source-fetch-cancel-progress');
+      await progress.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+      await progress.waitFor({ state: 'hidden', timeout: 30_000 });
+      await session.page.waitForTimeout(2_000);
+      assert.deepEqual((await session.editorTabs()).filter((t) => t.startsWith('main.go')), [], 'no source tab opened');
+      assert.deepEqual((await session.notifications()).filter((n) => /srcprog|fetch/i.test(n)), [], 'cancelling is not an error: no toast');
+      assert.deepEqual(keptCopies(session), [], 'no copy of the module is kept in the source cache');
+      // The link is fast again: the same double-click downloads and opens it.
+      proxy.stallZips = false;
+      await (await session.waitForEditorTab('srcprog-cpu.pb.gz')).click();
+      await dblclickMainWork(session, basename(profile));
+      await waitForSource(session, title, fn.startLine, 120_000);
+    } finally {
+      await session.close();
+    }
+
+    // Restricted Mode: the folder is not trusted.
+    const before = proxy.requests.length;
+    session = await startSession({ name: 'source-fetch-restricted', workspace, workspaceTrust: true });
+    try {
+      await session.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 60_000 });
+      await session.openProfilerView();
+      await openProfile(session, profile);
+      await dblclickMainWork(session, basename(profile));
+      const message = await waitFor('the Restricted Mode message', 60_000, async () =>
+        (await session.notifications()).find((n) => n.includes('off in Restricted Mode')),
+      );
+      assert.match(message, new RegExp(`example\\.com/srcprog/main\\.go is not on this machine\\. Fetching ${MAIN.path.replace('.', '\\.')}@${MAIN.version.replace(/\./g, '\\.')} is off in Restricted Mode: trust the folder, or map the build path in "etcdProfiler\\.sourcePathRewrites"`));
+      await session.page.waitForTimeout(500);
+      await session.screenshot('e2e-source-fetch-restricted');
+      assert.deepEqual((await session.editorTabs()).filter((t) => t.startsWith('main.go')), [], 'no source tab opened');
+      assert.deepEqual(proxy.requests.slice(before), [], 'the module proxy got no request');
+    } finally {
+      await session.close();
+    }
+  } finally {
     await cleanUp();
   }
 });

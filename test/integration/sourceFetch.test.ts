@@ -250,6 +250,40 @@ for (const withGo of [true, false]) {
   });
 }
 
+// A download stopped part way (the local proxy sends half of the zip and holds the rest): the fetch ends at once as
+// "cancelled", and no copy of the module is kept, whether the go command or the in-process download was fetching.
+for (const withGo of [true, false]) {
+  test(`${withGo ? 'go mod download' : 'in-process download'}: a cancelled fetch ends at once and keeps nothing`, { timeout: 5 * 60_000 }, async () => {
+    const cacheDir = mkdtempSync(path.join(work, 'cancel-'));
+    const env = await readGoFetchEnv(userEnv(withGo));
+    assert.equal(Boolean(env.goBin), withGo, 'go is on PATH exactly when the test says so');
+    const zip = `/${MAIN.path}/@v/${MAIN.version}.zip`;
+    const before = proxy.requests.filter((r) => r === zip).length;
+    proxy.stallZips = true;
+    try {
+      const controller = new AbortController();
+      const fetching = fetchModules([MAIN], { cacheDir, env, signal: controller.signal });
+      const deadline = Date.now() + 60_000;
+      while (proxy.requests.filter((r) => r === zip).length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(Date.now() < deadline, 'the download started');
+      await new Promise((r) => setTimeout(r, 300)); // half of the zip is on its way
+      const stopped = Date.now();
+      controller.abort();
+      const ended = await Promise.race([fetching.then((r) => r.get(`${MAIN.path}@${MAIN.version}`)), new Promise<'still fetching'>((r) => setTimeout(() => r('still fetching'), 10_000))]);
+      assert.notEqual(ended, 'still fetching', 'the fetch ended within 10 s of the cancel');
+      const result = ended === 'still fetching' ? undefined : ended;
+      assert.ok(Date.now() - stopped < 5_000, `ended ${Date.now() - stopped} ms after the cancel`);
+      assert.ok(result && !result.ok && result.error.kind === 'cancelled', JSON.stringify(result && !result.ok ? result.error.message : result));
+      const copies = readdirSync(cacheDir, { recursive: true })
+        .map(String)
+        .filter((p) => /srcprog@v0\.1\.0|srcprog\/@v\/v0\.1\.0\.zip$|\.tmp-/.test(p));
+      assert.deepEqual(copies, []);
+    } finally {
+      proxy.stallZips = false;
+    }
+  });
+}
+
 // The committed real captures of the sandbox's etcd v3.6.16 (built with -trimpath by test/sandbox/build, captured
 // by test/unit/testdata/capture-fixtures.sh): with an empty module cache, no go on PATH and an empty fetch cache,
 // every dependency frame — etcd's own modules, grpc, bbolt, protobuf… — opens the exact version's file at a line

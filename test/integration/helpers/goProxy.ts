@@ -20,11 +20,17 @@ export interface GoProxy {
   url: string;
   /** Every path requested, in order. */
   requests: string[];
+  /**
+   * While true, a module zip is sent half-way and then held open, as a download over a slow link is: what a
+   * cancelled fetch needs. Set it back to false and the next request gets the whole zip.
+   */
+  stallZips: boolean;
   close(): Promise<void>;
 }
 
 export async function startGoProxy(modules: readonly ServedModule[], forwardSumDb = true): Promise<GoProxy> {
   const requests: string[] = [];
+  const state = { stallZips: false };
   const files = new Map<string, Buffer>();
   for (const m of modules) {
     const base = `/${escapePath(m.path)}/@v/`;
@@ -40,7 +46,8 @@ export async function startGoProxy(modules: readonly ServedModule[], forwardSumD
     const body = files.get(url);
     if (body) {
       res.writeHead(200, { 'content-length': body.length });
-      res.end(body);
+      if (state.stallZips && url.endsWith('.zip')) res.write(body.subarray(0, body.length >> 1));
+      else res.end(body);
       return;
     }
     if (forwardSumDb && url.startsWith('/sumdb/')) {
@@ -66,7 +73,17 @@ export async function startGoProxy(modules: readonly ServedModule[], forwardSumD
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    get stallZips() {
+      return state.stallZips;
+    },
+    set stallZips(on: boolean) {
+      state.stallZips = on;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
