@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`, on a fresh clone of a Debian/Ubuntu machine (as root): first the set-up the chosen phases need —
 # Debian packages (scripts/setup-machine.sh), `npm ci` when node_modules is missing or older than
-# package-lock.json, the cached Go builds (sandbox, kubectl), code-server — then lint, build and package the
+# package-lock.json, the cached Go builds (sandbox, kubectl), code-server (a first install runs in the background
+# until the e2e phase needs it) — then lint, build and package the
 # extension, unit tests, the sandbox's Go tests, and, against a sandbox cluster started here (or one already
 # running from `npm run sandbox`), integration, end-to-end and hardening tests; under CI=true also the CPU-bound
 # benches with --strict. Prints a summary with the time and test counts of each phase; exits non-zero when any
@@ -195,10 +196,37 @@ setup() {
     setup_step "sandbox binaries (test/sandbox/build/build-binaries.sh, cached in $ETCD_PROFILER_CACHE/bin)" \
       bash test/sandbox/build/build-binaries.sh || return 1
   fi
-  if wants_any setup e2e; then
+  # With e2e to run, code-server is installed by start_code_server, after this phase.
+  if wanted setup && ! wanted e2e; then
     setup_step "code-server (scripts/code-server.sh, cached)" bash -c 'bash scripts/code-server.sh >/dev/null' || return 1
   fi
   return 0
+}
+
+# code-server for the e2e phase. A first install downloads and builds native modules for minutes: it runs in the
+# background (niced) while lint, build, unit and integration run, and the e2e phase waits for it (wait_code_server).
+code_server_pid=""
+code_server_log="$logs/code-server-install.log"
+start_code_server() {
+  wanted e2e || return 0
+  bash scripts/code-server.sh --check 2>/dev/null && return 0
+  printf -- '--- set-up: code-server (scripts/code-server.sh) installs in the background, log %s; e2e waits for it\n' "$code_server_log"
+  nice -n 10 bash scripts/code-server.sh >"$code_server_log" 2>&1 </dev/null &
+  code_server_pid=$!
+}
+# Waits for the background install, if one was started; says how long, and fails (showing the end of its log) when
+# it failed.
+wait_code_server() {
+  [[ -n "$code_server_pid" ]] || return 0
+  local start=$SECONDS rc
+  printf '\n==> e2e: waiting for the code-server install started in the set-up (log: %s)\n' "$code_server_log"
+  wait "$code_server_pid"; rc=$?
+  code_server_pid=""
+  echo "code-server install finished (exit $rc) after waiting $((SECONDS - start))s"
+  if ((rc != 0)); then
+    tail -40 "$code_server_log"
+    return 1
+  fi
 }
 
 # ---- the sandbox ----
@@ -277,6 +305,9 @@ print_summary() {
 on_exit() {
   trap '' PIPE # whatever read our output may be gone (Ctrl-C): stop the sandbox regardless
   stop_sandbox
+  # An install still running (the run ended before e2e) is stopped; it left no marker, so the next run redoes it.
+  [[ -n "$code_server_pid" ]] && pkill -TERM -P "$code_server_pid" 2>/dev/null && kill -TERM "$code_server_pid" 2>/dev/null
+  return 0
 }
 trap on_exit EXIT
 trap 'exit 130' INT TERM
@@ -288,6 +319,7 @@ if ! phase setup setup; then
   echo "FAILED: the set-up; nothing else ran"
   exit 1
 fi
+start_code_server
 built=1
 wanted lint && phase lint npm run --silent lint
 wanted build && { phase build npm run --silent build || built=0; }
@@ -299,11 +331,14 @@ if wants_any integration e2e hardening; then
   if start_sandbox; then
     wanted integration && node_tests integration 600000 "test/integration/*.test.ts"
     if wanted e2e; then
-      if ((built)); then
-        node_tests e2e 600000 "test/e2e/*.e2e.ts"
-      else
+      if ((!built)); then
         printf '\n==> e2e: not run, the extension did not build or package\n'
         record e2e 1 0
+      elif ! wait_code_server; then
+        printf '\n==> e2e: not run, code-server did not install\n'
+        record e2e 1 0
+      else
+        node_tests e2e 600000 "test/e2e/*.e2e.ts"
       fi
     fi
     if wanted hardening; then
