@@ -101,8 +101,8 @@ const defaultSettings: Record<string, unknown> = {
   'window.restoreWindows': 'none',
 };
 
-/** Polls `probe` until it gives a value (errors count as "not yet"), or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** Polls `probe` every `intervalMs` until it gives a value (errors count as "not yet"), or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -112,7 +112,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     } catch (error) {
       lastError = error;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
