@@ -264,6 +264,10 @@ test('a 100k-goroutine dump opens and groups while the extension host keeps answ
       const busy = /\(worker thread; host busy (\d+) ms/.exec(grouped);
       assert.ok(busy, `the grouping ran in the worker thread: ${grouped}`);
       assert.ok(Number(busy[1]) < 250, `the extension host was busy ${busy[1]} ms handing the dump to the worker`);
+      // Grouped once: from the file, before its text opened (the editor's document takes that model).
+      await session.waitForEditorTab(/goroutines-100k\.debug2\.txt/);
+      assert.deepEqual(lines.filter((l) => /Grouped 100001 goroutines/.test(l)).length, 1, lines.join(' | '));
+      assert.match(grouped, /from the file before its text opened/);
 
       // Deep in the file (no document links at this size): Ctrl+click resolves the clicked file:line alone.
       const bigLines = readFileSync(big, 'utf8').split('\n');

@@ -121,22 +121,41 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
    * Shows the groups of a dump file whose text is still loading (Open Goroutine Dump on a large file): the view
    * fills first, the text follows; `show(doc)` takes over when the editor opens.
    */
-  async showFile(uri: vscode.Uri, model: Promise<GroupedDump>): Promise<void> {
+  async showFile(uri: vscode.Uri, model: Promise<GroupedDump>): Promise<boolean> {
     const ticket = ++this.loading;
     this.doc = undefined;
     this.pendingName = docName(uri);
     if (this.view) this.view.message = `Grouping the goroutines of ${this.pendingName}…`;
     try {
       const m = await model;
-      if (ticket !== this.loading) return;
+      if (ticket !== this.loading) return false;
       this.model = m;
       this.error = undefined;
     } catch {
-      return; // the editor's turn (show) reports it
+      return false; // the editor's turn (show) reports it
     }
     void vscode.commands.executeCommand('setContext', 'etcdProfiler.goroutinesLoaded', true);
-    this.apply();
+    void this.apply();
     if (this.view && !this.doc) this.view.message = `Loading the text of ${this.pendingName}…`;
+    return true;
+  }
+
+  private renderWaiters: (() => void)[] = [];
+
+  /**
+   * Resolves when the view next asks for its rows (it is drawing what it was told), at once when the view is not
+   * visible (it asks for nothing then), or after `timeoutMs`.
+   */
+  nextRender(timeoutMs: number): Promise<void> {
+    if (!this.view?.visible) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.renderWaiters.push(done);
+    });
   }
 
   private clear(): void {
@@ -192,6 +211,11 @@ export class GoroutinesView implements vscode.TreeDataProvider<Node>, vscode.Dis
   }
 
   getChildren(node?: Node): Node[] {
+    if (!node && this.renderWaiters.length) {
+      const waiters = this.renderWaiters;
+      this.renderWaiters = [];
+      setTimeout(() => waiters.forEach((w) => w()), 0); // after the rows are on their way
+    }
     const m = this.model;
     if (!m) return [];
     if (!node) return [...(m.dump.crash ? [{ kind: 'crash' } as Node] : []), { kind: 'summary' }, ...this.shown.map((index): Node => ({ kind: 'group', index }))];
