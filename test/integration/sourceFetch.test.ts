@@ -130,6 +130,13 @@ function assertFramesAt(rows: Map<string, Row>, profile: string, kinds: Set<stri
     const text = lines(row.local);
     assert.ok(fr.line >= 1 && fr.line <= text.length, `${row.local} has line ${fr.line}`);
     assert.ok(fr.start >= 1, `${fr.fn} has a start line`);
+    // A package's own initializer (`hash/crc32.init`: its package-level variables) is made by the compiler and has
+    // no line of its own (start line 1, the copyright): only its sampled line is checked, above. A CPU sample lands
+    // in one now and then (CI failed on it once).
+    if (/\.init$/.test(fr.fn)) {
+      checked++;
+      continue;
+    }
     const name = shortName(fr.fn);
     assert.ok(text[fr.start - 1].includes(name), `${row.local}:${fr.start} names ${name}: ${JSON.stringify(text[fr.start - 1])}`);
     checked++;
